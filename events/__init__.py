@@ -1,0 +1,15 @@
+"""chirp's CloudEvents: every type, its payload model, and the outbox that carries it."""
+
+from events.catalog import EVENT_TYPES, EventType
+from events.outbox import record
+from events.payloads import UserCreated, UserFollowed, UserUnfollowed, UserUpdated
+
+__all__ = [
+    "EVENT_TYPES",
+    "EventType",
+    "UserCreated",
+    "UserFollowed",
+    "UserUnfollowed",
+    "UserUpdated",
+    "record",
+]

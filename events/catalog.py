@@ -1,0 +1,15 @@
+"""The one list of event types chirp emits; Triggers may filter only on these."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    USER_CREATED = "chirp.user.created"
+    USER_UPDATED = "chirp.user.updated"
+    USER_FOLLOWED = "chirp.user.followed"
+    USER_UNFOLLOWED = "chirp.user.unfollowed"
+
+
+EVENT_TYPES: frozenset[str] = frozenset(t.value for t in EventType)

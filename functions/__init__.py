@@ -1,0 +1,1 @@
+"""chirp's Knative functions: one sub-package per Service, plus shared code in `core`."""

@@ -1,0 +1,1 @@
+"""Code every function shares: configuration, stores, auth, errors, routing, ids."""

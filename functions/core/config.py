@@ -1,0 +1,93 @@
+"""Settings read once from the environment, with defaults that fit the local stack.
+
+Configuration comes only from environment variables, so a Knative Service sets it from
+ConfigMaps and Secrets and a developer's machine needs nothing set at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+
+log = logging.getLogger(__name__)
+
+_DEV_JWT_SECRET = "chirp-local-development-secret-change-me"  # noqa: S105 - dev default only
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    environment: str
+    database_url: str
+    redis_addr: str
+    rabbitmq_url: str
+    elasticsearch_url: str | None
+    minio_endpoint: str | None
+    tls_enabled: bool
+    instance_id: int
+    jwt_secret: str
+    jwt_issuer: str
+    access_token_ttl_s: int
+    refresh_token_ttl_s: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    argon2_parallelism: int
+    db_pool_min: int
+    db_pool_max: int
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+def load_settings() -> Settings:
+    """Build settings from the current environment (no caching: tests change it)."""
+    environment = os.environ.get("CHIRP_ENV", "development")
+    jwt_secret = os.environ.get("JWT_SECRET", "")
+    if not jwt_secret:
+        if environment == "production":
+            raise RuntimeError("JWT_SECRET must be set when CHIRP_ENV=production")
+        jwt_secret = _DEV_JWT_SECRET
+    if len(jwt_secret.encode()) < 32:
+        raise RuntimeError("JWT_SECRET must be at least 32 bytes (RFC 7518 3.2 for HS256)")
+    return Settings(
+        environment=environment,
+        database_url=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/chirp"),
+        redis_addr=os.environ.get("REDIS_ADDR", "127.0.0.1:6379"),
+        rabbitmq_url=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        elasticsearch_url=os.environ.get("ELASTICSEARCH_URL") or None,
+        minio_endpoint=os.environ.get("MINIO_ENDPOINT") or None,
+        tls_enabled=_bool("TLS_ENABLED", True),
+        instance_id=_int("INSTANCE_ID", 0),
+        jwt_secret=jwt_secret,
+        jwt_issuer=os.environ.get("JWT_ISSUER", "chirp"),
+        access_token_ttl_s=_int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
+        refresh_token_ttl_s=_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        argon2_time_cost=_int("ARGON2_TIME_COST", 2),
+        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 19 * 1024),
+        argon2_parallelism=_int("ARGON2_PARALLELISM", 1),
+        db_pool_min=_int("DB_POOL_MIN", 1),
+        db_pool_max=_int("DB_POOL_MAX", 10),
+    )
+
+
+@cache
+def settings() -> Settings:
+    """The process-wide settings; functions read them once per process."""
+    loaded = load_settings()
+    if loaded.jwt_secret == _DEV_JWT_SECRET:
+        log.warning("JWT_SECRET is not set: using the insecure local development secret")
+    return loaded

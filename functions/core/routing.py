@@ -1,0 +1,127 @@
+"""A small method-and-path router that every function puts behind its one entry point.
+
+functions-framework hands each function every path; this maps them to handlers and turns
+errors into problem responses, so a handler only ever returns its success response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from functions.core.problems import Problem
+
+log = logging.getLogger(__name__)
+
+Params = dict[str, str]
+Handler = Callable[[Request, Params], Awaitable[Response]]
+Check = Callable[[], Awaitable[None]]
+
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+# Store outages map to 503 so clients retry instead of treating them as bugs.
+_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    template: str
+    handler: Handler
+
+
+def compile_path(template: str) -> re.Pattern[str]:
+    """`/users/{id}/follow` → a regex with one named group per `{param}` (one segment each)."""
+    pos, out = 0, []
+    for m in _PARAM.finditer(template):
+        out.append(re.escape(template[pos : m.start()]))
+        out.append(f"(?P<{m.group(1)}>[^/]+)")
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("^" + "".join(out) + "$")
+
+
+class Router:
+    def __init__(self, name: str, ready_checks: Sequence[Check] = ()) -> None:
+        self.name = name
+        self.routes: list[Route] = []
+        self._ready_checks = tuple(ready_checks)
+        self.add("GET", "/health", self._health)
+        self.add("GET", "/ready", self._ready)
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        self.routes.append(Route(method, compile_path(template), template, handler))
+
+    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.add(method, template, handler)
+            return handler
+
+        return register
+
+    def match(self, method: str, path: str) -> tuple[Route | None, Params, set[str]]:
+        """The route for (method, path), its params, and the methods the path allows."""
+        allowed: set[str] = set()
+        for route in self.routes:
+            m = route.pattern.match(path)
+            if m is None:
+                continue
+            allowed.add(route.method)
+            if route.method == method or (method == "HEAD" and route.method == "GET"):
+                return route, m.groupdict(), allowed
+        return None, {}, allowed
+
+    async def __call__(self, request: Request) -> Response:
+        path = request.url.path.rstrip("/") or "/"
+        try:
+            route, params, allowed = self.match(request.method, path)
+            if route is None:
+                if allowed:
+                    raise Problem(
+                        405,
+                        f"{request.method} is not allowed on {path}",
+                        headers={"Allow": ", ".join(sorted(allowed))},
+                    )
+                raise Problem(404, f"no resource at {path}")
+            return await route.handler(request, params)
+        except Problem as problem:
+            return problem.to_response(instance=path)
+        except _UNAVAILABLE:
+            log.exception("%s %s: a store is unavailable", request.method, path)
+            return Problem(
+                503, "a backing service is unavailable; retry shortly", headers={"Retry-After": "1"}
+            ).to_response(instance=path)
+        except Exception:
+            log.exception("%s %s failed", request.method, path)
+            return Problem(500, "internal error").to_response(instance=path)
+
+    async def _health(self, request: Request, params: Params) -> Response:
+        return JSONResponse({"status": "ok", "function": self.name})
+
+    async def _ready(self, request: Request, params: Params) -> Response:
+        failures: dict[str, str] = {}
+        for check in self._ready_checks:
+            try:
+                await asyncio.wait_for(check(), timeout=3)
+            except Exception as exc:
+                failures[check.__module__.rsplit(".", 1)[-1]] = type(exc).__name__
+        if failures:
+            return JSONResponse(
+                {"status": "unavailable", "function": self.name, "failing": failures},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ready", "function": self.name})

@@ -1,0 +1,111 @@
+"""The local gateway: one ASGI app that sends each request to its function, as Envoy would.
+
+The route table is the HTTPRoutes in `gateway/`, read with Gateway API matching rules (an
+Exact match wins, then the longest PathPrefix, compared by whole path segments).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from functions.core import db
+from functions.core.asgi import ASGIApp, function_app
+from functions.core.problems import PROBLEM_JSON
+from functions.local.manifests import manifest_dir, of_kind
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PathRoute:
+    kind: Literal["Exact", "PathPrefix"]
+    value: str
+    backend: str
+
+    def matches(self, path: str) -> bool:
+        if self.kind == "Exact":
+            return path == self.value
+        prefix = self.value.rstrip("/")
+        return prefix == "" or path == prefix or path.startswith(prefix + "/")
+
+
+def load_routes(docs: list[dict[str, Any]]) -> list[PathRoute]:
+    """Flatten HTTPRoutes into path routes, most specific first."""
+    routes: list[PathRoute] = []
+    for doc in docs:
+        name = doc.get("metadata", {}).get("name", "?")
+        for rule in doc.get("spec", {}).get("rules", []):
+            backends = [ref["name"] for ref in rule.get("backendRefs", [])]
+            if len(backends) != 1:
+                raise ValueError(f"HTTPRoute {name}: the local gateway needs one backend a rule")
+            for match in rule.get("matches", [{"path": {"type": "PathPrefix", "value": "/"}}]):
+                path = match.get("path", {"type": "PathPrefix", "value": "/"})
+                kind = path.get("type", "PathPrefix")
+                if kind not in ("Exact", "PathPrefix"):
+                    raise ValueError(f"HTTPRoute {name}: path type {kind} is not supported locally")
+                routes.append(PathRoute(kind, path.get("value", "/"), backends[0]))
+    return sorted(routes, key=lambda r: (r.kind != "Exact", -len(r.value.rstrip("/"))))
+
+
+class Gateway:
+    def __init__(self, routes: list[PathRoute], apps: dict[str, ASGIApp]) -> None:
+        self.routes = routes
+        self.apps = apps
+
+    def backend_for(self, path: str) -> str | None:
+        return next((r.backend for r in self.routes if r.matches(path)), None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        path = scope.get("path", "/")
+        if scope["type"] == "http" and path == "/health":
+            await _json(send, 200, {"status": "ok", "functions": sorted(self.apps)})
+            return
+        backend = self.backend_for(path)
+        if backend is None:
+            await _json(
+                send,
+                404,
+                {"type": "about:blank", "title": "Not Found", "status": 404,
+                 "detail": f"no route for {path}", "instance": path},
+                PROBLEM_JSON,
+            )
+            return
+        await self.apps[backend](scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await db.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _json(send: Send, status: int, body: Any, media_type: str = "application/json") -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", media_type.encode()),
+                        (b"content-length", str(len(payload)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+def build_gateway() -> Gateway:
+    """The gateway for this checkout's HTTPRoutes, with every function they name loaded."""
+    routes = load_routes(of_kind(manifest_dir("gateway"), "HTTPRoute"))
+    apps = {name: function_app(name) for name in sorted({r.backend for r in routes})}
+    return Gateway(routes, apps)

@@ -1,0 +1,87 @@
+"""Serve the local stack: the gateway over HTTP/1.1, HTTP/2 and HTTP/3 with Hypercorn.
+
+One Hypercorn process: its HTTP/3 (aioquic) does not work with several workers, because
+QUIC packets would land in the wrong worker (pgjones/hypercorn#114).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import socket
+from pathlib import Path
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from functions.core.config import settings
+from functions.local.gateway import build_gateway
+from functions.local.manifests import REPO_ROOT
+from functions.local.tls import ensure_dev_certificates
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def hypercorn_config(host: str, port: int, tls_dir: Path | None) -> Config:
+    config = Config()
+    hosts = ["127.0.0.1", "[::1]"] if host == "localhost" else [host]
+    if host == "localhost" and not _ipv6_loopback():
+        hosts = ["127.0.0.1"]
+    config.bind = [f"{h}:{port}" for h in hosts]
+    if tls_dir is not None:
+        certs = ensure_dev_certificates(tls_dir)
+        config.certfile = str(certs.cert_chain)
+        config.keyfile = str(certs.key)
+        config.quic_bind = [f"{h}:{port}" for h in hosts]
+        config.alt_svc_headers = [f'h3=":{port}"; ma=86400']
+    config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.graceful_timeout = 5
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve chirp locally over HTTP/1.1, 2 and 3.")
+    parser.add_argument("--host", default="localhost")
+    parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--tls-dir", type=Path, default=REPO_ROOT / ".local" / "tls")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("quic").setLevel(logging.WARNING)  # one INFO line per QUIC handshake
+
+    tls_dir = args.tls_dir if settings().tls_enabled else None
+    config = hypercorn_config(args.host, args.port, tls_dir)
+    app = build_gateway()
+    scheme = "https" if tls_dir else "http"
+    print(f"chirp is serving on {scheme}://{args.host}:{args.port}", flush=True)
+    if tls_dir:
+        print(f"  HTTP/1.1, HTTP/2 and HTTP/3 (QUIC, udp/{args.port}); trust the development CA at "
+              f"{(tls_dir / 'ca.pem').resolve()}", flush=True)
+        print(f"  try: curl --cacert {(tls_dir / 'ca.pem').resolve()} "
+              f"https://{args.host}:{args.port}/health", flush=True)
+    print("  functions: " + ", ".join(sorted(app.apps)) + "   (Ctrl-C stops)", flush=True)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+    asyncio.run(run())
+    print("chirp stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()

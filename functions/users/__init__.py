@@ -1,0 +1,1 @@
+"""The users Service: registration, login and tokens, profiles, and the follow graph."""

@@ -1,0 +1,66 @@
+"""Test fixtures: a fresh PostgreSQL database per run, and the local gateway in-process.
+
+Settings are read from the environment once per process, so the environment is set here,
+at import, before any chirp module reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+TEST_DB = f"chirp_test_{uuid.uuid4().hex[:12]}"
+_BASE_URL = os.environ.get("CHIRP_TEST_DATABASE_BASE", "postgresql://postgres@127.0.0.1:5432")
+os.environ["DATABASE_URL"] = f"{_BASE_URL}/{TEST_DB}"
+os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
+# Cheap hashes keep the suite fast; production cost is set in functions.core.config.
+os.environ["ARGON2_TIME_COST"] = "1"
+os.environ["ARGON2_MEMORY_KIB"] = "1024"
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+
+from functions.core import db  # noqa: E402
+from functions.core.migrations import drop_database, migrate  # noqa: E402
+from functions.local.gateway import Gateway, build_gateway  # noqa: E402
+from tests.support import Account, MakeAccount, unique_name  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+async def database() -> AsyncIterator[str]:
+    url = os.environ["DATABASE_URL"]
+    await migrate(url)
+    yield url
+    await db.close()
+    await drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def gateway() -> Gateway:
+    return build_gateway()
+
+
+@pytest.fixture
+async def client(database: str, gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=gateway)
+    async with httpx.AsyncClient(transport=transport, base_url="https://chirp.test") as c:
+        yield c
+
+
+@pytest.fixture
+def make_account(client: httpx.AsyncClient) -> MakeAccount:
+    async def make(username: str | None = None, password: str = "correct horse") -> Account:
+        username = username or unique_name()
+        r = await client.post(
+            "/users",
+            json={"username": username, "email": f"{username}@example.com", "password": password},
+        )
+        assert r.status_code == 201, r.text
+        user_id = r.json()["id"]
+        r = await client.post("/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        tokens = r.json()
+        return Account(user_id, username, password, tokens["access_token"], tokens["refresh_token"])
+
+    return make
