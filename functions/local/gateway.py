@@ -53,9 +53,20 @@ def load_routes(docs: list[dict[str, Any]]) -> list[PathRoute]:
 
 
 class Gateway:
-    def __init__(self, routes: list[PathRoute], apps: dict[str, ASGIApp]) -> None:
+    def __init__(
+        self, routes: list[PathRoute], apps: dict[str, ASGIApp], *, own_health: bool = True
+    ) -> None:
         self.routes = routes
         self.apps = apps
+        # The gateway's own liveness at /health; a lone function answers /health itself.
+        self.own_health = own_health
+
+    @classmethod
+    def single(cls, name: str) -> Gateway:
+        """Every path to one function, as a function's own container serves it."""
+        return cls(
+            [PathRoute("PathPrefix", "/", name)], {name: function_app(name)}, own_health=False
+        )
 
     def backend_for(self, path: str) -> str | None:
         return next((r.backend for r in self.routes if r.matches(path)), None)
@@ -65,7 +76,7 @@ class Gateway:
             await self._lifespan(receive, send)
             return
         path = scope.get("path", "/")
-        if scope["type"] == "http" and path == "/health":
+        if scope["type"] == "http" and path == "/health" and self.own_health:
             await _json(send, 200, {"status": "ok", "functions": sorted(self.apps)})
             return
         backend = self.backend_for(path)

@@ -1,4 +1,9 @@
-"""Serve the local stack: the gateway over HTTP/1.1, HTTP/2 and HTTP/3 with Hypercorn.
+"""Serve chirp with Hypercorn: the whole local stack, or one function as its container does.
+
+`python -m functions.serve` serves the local gateway (every function, routed by the
+HTTPRoutes) over HTTP/1.1, HTTP/2 and HTTP/3. `python -m functions.serve --function users`
+serves one function, the way its Knative Service runs it (TLS_ENABLED=false: plain HTTP/1.1
+and h2c behind the cluster's gateway).
 
 One Hypercorn process: its HTTP/3 (aioquic) does not work with several workers, because
 QUIC packets would land in the wrong worker (pgjones/hypercorn#114).
@@ -17,7 +22,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from functions.core.config import settings
-from functions.local.gateway import build_gateway
+from functions.local.gateway import Gateway, build_gateway
 from functions.local.manifests import REPO_ROOT
 from functions.local.tls import ensure_dev_certificates
 
@@ -56,13 +61,14 @@ def main() -> None:
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=8443)
     parser.add_argument("--tls-dir", type=Path, default=REPO_ROOT / ".local" / "tls")
+    parser.add_argument("--function", help="serve only this function (its container's job)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("quic").setLevel(logging.WARNING)  # one INFO line per QUIC handshake
 
     tls_dir = args.tls_dir if settings().tls_enabled else None
     config = hypercorn_config(args.host, args.port, tls_dir)
-    app = build_gateway()
+    app = Gateway.single(args.function) if args.function else build_gateway()
     scheme = "https" if tls_dir else "http"
     print(f"chirp is serving on {scheme}://{args.host}:{args.port}", flush=True)
     if tls_dir:
