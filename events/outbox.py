@@ -7,13 +7,15 @@ is down; a relay publishes outbox rows afterwards.
 from __future__ import annotations
 
 import uuid
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from events.payloads import Payload
 
+if TYPE_CHECKING:
+    from functions.core.db import Connection
 
-async def record(conn: asyncpg.Connection, payload: Payload) -> uuid.UUID:
+
+async def record(conn: Connection, payload: Payload) -> uuid.UUID:
     event_id = uuid.uuid4()
     await conn.execute(
         "INSERT INTO outbox (event_id, type, source, subject, data) VALUES ($1, $2, $3, $4, $5)",

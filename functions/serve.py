@@ -63,7 +63,9 @@ def main() -> None:
     parser.add_argument("--tls-dir", type=Path, default=REPO_ROOT / ".local" / "tls")
     parser.add_argument("--function", help="serve only this function (its container's job)")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("quic").setLevel(logging.WARNING)  # one INFO line per QUIC handshake
 
     tls_dir = args.tls_dir if settings().tls_enabled else None
@@ -72,10 +74,16 @@ def main() -> None:
     scheme = "https" if tls_dir else "http"
     print(f"chirp is serving on {scheme}://{args.host}:{args.port}", flush=True)
     if tls_dir:
-        print(f"  HTTP/1.1, HTTP/2 and HTTP/3 (QUIC, udp/{args.port}); trust the development CA at "
-              f"{(tls_dir / 'ca.pem').resolve()}", flush=True)
-        print(f"  try: curl --cacert {(tls_dir / 'ca.pem').resolve()} "
-              f"https://{args.host}:{args.port}/health", flush=True)
+        print(
+            f"  HTTP/1.1, HTTP/2 and HTTP/3 (QUIC, udp/{args.port}); trust the development CA at "
+            f"{(tls_dir / 'ca.pem').resolve()}",
+            flush=True,
+        )
+        print(
+            f"  try: curl --cacert {(tls_dir / 'ca.pem').resolve()} "
+            f"https://{args.host}:{args.port}/health",
+            flush=True,
+        )
     print("  functions: " + ", ".join(sorted(app.apps)) + "   (Ctrl-C stops)", flush=True)
 
     async def run() -> None:

@@ -11,7 +11,9 @@ import uuid
 from collections.abc import AsyncIterator
 
 TEST_DB = f"chirp_test_{uuid.uuid4().hex[:12]}"
-_BASE_URL = os.environ.get("CHIRP_TEST_DATABASE_BASE", "postgresql://postgres@127.0.0.1:5432")
+_BASE_URL = os.environ.get(
+    "CHIRP_TEST_DATABASE_BASE", "postgresql://postgres:postgres@127.0.0.1:5432"
+)
 os.environ["DATABASE_URL"] = f"{_BASE_URL}/{TEST_DB}"
 os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
 # Cheap hashes keep the suite fast; production cost is set in functions.core.config.

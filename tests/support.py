@@ -29,13 +29,12 @@ def unique_name(prefix: str = "u") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
-
-
 def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     """The response is an RFC 9457 problem with this status and a useful detail."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body: dict[str, object] = response.json()
     assert body["status"] == status
-    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
     return body

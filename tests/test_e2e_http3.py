@@ -44,8 +44,17 @@ def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     log_path = tls_dir / "server.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "functions.serve", "--host", "127.0.0.1", "--port", str(port),
-         "--tls-dir", str(tls_dir)],
+        [
+            sys.executable,
+            "-m",
+            "functions.serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--tls-dir",
+            str(tls_dir),
+        ],
         env={**os.environ, "TLS_ENABLED": "true"},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -115,7 +124,11 @@ def _register_login_follow(s: niquests.Session, server: Server) -> None:
     names = [f"h3_{uuid.uuid4().hex[:8]}" for _ in range(2)]
     ids = []
     for name in names:
-        r = call("POST", "/users", json={"username": name, "email": f"{name}@example.com", "password": "password1"})
+        r = call(
+            "POST",
+            "/users",
+            json={"username": name, "email": f"{name}@example.com", "password": "password1"},
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
     r = call("POST", "/auth/login", json={"username": names[0], "password": "password1"})

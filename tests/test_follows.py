@@ -15,7 +15,9 @@ async def counts(client: httpx.AsyncClient, acct: Account) -> tuple[int, int]:
     return user["followers_count"], user["following_count"]
 
 
-async def test_follow_and_unfollow_are_idempotent(client: httpx.AsyncClient, make_account: MakeAccount) -> None:
+async def test_follow_and_unfollow_are_idempotent(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
     alice, bob = await make_account(), await make_account()
     for _ in range(2):
         r = await client.post(f"/users/{bob.id}/follow", headers=alice.headers)
@@ -32,21 +34,27 @@ async def test_follow_and_unfollow_are_idempotent(client: httpx.AsyncClient, mak
     assert await counts(client, alice) == (0, 0)
 
 
-async def test_followed_by_reports_the_other_direction(client: httpx.AsyncClient, make_account: MakeAccount) -> None:
+async def test_followed_by_reports_the_other_direction(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
     alice, bob = await make_account(), await make_account()
     await client.post(f"/users/{alice.id}/follow", headers=bob.headers)
     r = await client.post(f"/users/{bob.id}/follow", headers=alice.headers)
     assert r.json() == {"id": bob.id, "following": True, "followed_by": True}
 
 
-async def test_following_yourself_is_400(client: httpx.AsyncClient, make_account: MakeAccount) -> None:
+async def test_following_yourself_is_400(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
     alice = await make_account()
     assert_problem(await client.post(f"/users/{alice.id}/follow", headers=alice.headers), 400)
     assert_problem(await client.delete(f"/users/{alice.id}/follow", headers=alice.headers), 400)
     assert await counts(client, alice) == (0, 0)
 
 
-async def test_following_unknown_user_is_404(client: httpx.AsyncClient, make_account: MakeAccount) -> None:
+async def test_following_unknown_user_is_404(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
     alice = await make_account()
     assert_problem(await client.post("/users/424242/follow", headers=alice.headers), 404)
     assert_problem(await client.delete("/users/424242/follow", headers=alice.headers), 404)
@@ -102,15 +110,27 @@ async def test_cursor_is_stable_while_new_followers_arrive(
     first = (await client.get(f"/users/{star.id}/followers", params={"limit": 2})).json()
     late = await make_account()
     await client.post(f"/users/{star.id}/follow", headers=late.headers)
-    second = (await client.get(f"/users/{star.id}/followers", params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    second = (
+        await client.get(
+            f"/users/{star.id}/followers", params={"limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
     ids = [u["id"] for u in first["data"] + second["data"]]
     assert ids == [f.id for f in reversed(fans)]
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"cursor": "bm90LWEtY3Vyc29y"},
-                                    {"cursor": "!!!"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "ten"},
+        {"cursor": "bm90LWEtY3Vyc29y"},
+        {"cursor": "!!!"},
+    ],
+)
 async def test_bad_page_parameters_are_422(
-    client: httpx.AsyncClient, make_account: MakeAccount, params: dict[str, object]
+    client: httpx.AsyncClient, make_account: MakeAccount, params: dict[str, str | int]
 ) -> None:
     acct = await make_account()
     assert_problem(await client.get(f"/users/{acct.id}/followers", params=params), 422)
@@ -121,13 +141,21 @@ async def test_lists_of_unknown_user_are_404(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/users/777/following"), 404)
 
 
-async def test_concurrent_follows_keep_counts_exact(client: httpx.AsyncClient, make_account: MakeAccount) -> None:
+async def test_concurrent_follows_keep_counts_exact(
+    client: httpx.AsyncClient, make_account: MakeAccount
+) -> None:
     star = await make_account()
     fans = await asyncio.gather(*(make_account() for _ in range(20)))
     # each fan follows twice at once, and star follows each fan back at the same time
     results = await asyncio.gather(
-        *(client.post(f"/users/{star.id}/follow", headers=f.headers) for f in fans for _ in range(2)),
+        *(
+            client.post(f"/users/{star.id}/follow", headers=f.headers)
+            for f in fans
+            for _ in range(2)
+        ),
         *(client.post(f"/users/{f.id}/follow", headers=star.headers) for f in fans),
     )
-    assert all(r.status_code == 200 for r in results), [r.text for r in results if r.status_code != 200]
+    assert all(r.status_code == 200 for r in results), [
+        r.text for r in results if r.status_code != 200
+    ]
     assert await counts(client, star) == (20, 20)

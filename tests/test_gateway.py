@@ -17,7 +17,10 @@ def route_doc(*rules: tuple[str, str, str]) -> dict[str, Any]:
         "metadata": {"name": "t"},
         "spec": {
             "rules": [
-                {"matches": [{"path": {"type": kind, "value": value}}], "backendRefs": [{"name": backend}]}
+                {
+                    "matches": [{"path": {"type": kind, "value": value}}],
+                    "backendRefs": [{"name": backend}],
+                }
                 for kind, value, backend in rules
             ]
         },
@@ -25,9 +28,15 @@ def route_doc(*rules: tuple[str, str, str]) -> dict[str, Any]:
 
 
 def test_prefixes_match_whole_segments_and_the_longest_wins() -> None:
-    routes = load_routes([route_doc(("PathPrefix", "/users", "users"),
-                                    ("PathPrefix", "/users/special", "special"),
-                                    ("Exact", "/users/special/x", "exact"))])
+    routes = load_routes(
+        [
+            route_doc(
+                ("PathPrefix", "/users", "users"),
+                ("PathPrefix", "/users/special", "special"),
+                ("Exact", "/users/special/x", "exact"),
+            )
+        ]
+    )
     gw = Gateway(routes, {})
     assert gw.backend_for("/users") == "users"
     assert gw.backend_for("/users/") == "users"
@@ -53,7 +62,8 @@ def test_the_repository_routes_send_users_and_auth_to_the_users_function() -> No
 
 async def test_health_of_gateway_and_function(client: httpx.AsyncClient) -> None:
     r = await client.get("/health")
-    assert r.status_code == 200 and "users" in r.json()["functions"]
+    assert r.status_code == 200
+    assert "users" in r.json()["functions"]
 
 
 async def test_function_readiness_checks_postgres(client: httpx.AsyncClient) -> None:

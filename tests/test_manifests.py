@@ -19,7 +19,8 @@ def _validator() -> ModuleType:
     if not (CRDS / "validate.py").exists():
         pytest.skip(f"CRD schemas not found at {CRDS}: custom resources NOT validated")
     spec = importlib.util.spec_from_file_location("crd_validate", CRDS / "validate.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -28,7 +29,9 @@ def _validator() -> ModuleType:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_custom_resources_match_their_crd_schema(path: Path) -> None:
     validate = _validator()
-    errors = validate.validate_documents(validate.load_documents(path.read_text()), source=str(path))
+    errors = validate.validate_documents(
+        validate.load_documents(path.read_text()), source=str(path)
+    )
     assert errors == []
 
 
@@ -44,10 +47,14 @@ def test_core_kinds_match_the_kubernetes_schema(path: Path) -> None:
 
 
 def test_every_route_backend_is_a_knative_service() -> None:
-    services = {d["metadata"]["name"] for _, d in documents(REPO_ROOT / "knative") if d["kind"] == "Service"}
+    services = {
+        d["metadata"]["name"] for _, d in documents(REPO_ROOT / "knative") if d["kind"] == "Service"
+    }
     for _, doc in documents(REPO_ROOT / "gateway"):
         if doc["kind"] != "HTTPRoute":
             continue
         for rule in doc["spec"]["rules"]:
             for ref in rule["backendRefs"]:
-                assert ref["name"] in services, f"HTTPRoute {doc['metadata']['name']} → {ref['name']}"
+                assert ref["name"] in services, (
+                    f"HTTPRoute {doc['metadata']['name']} → {ref['name']}"
+                )

@@ -18,22 +18,35 @@ async def test_register_returns_the_public_user(client: httpx.AsyncClient) -> No
     name = unique_name("Reg_")
     r = await client.post(
         "/users",
-        json={"username": name, "email": f"{name}@Example.com", "password": "s3cret pass",
-              "display_name": "Régis Ünicode"},
+        json={
+            "username": name,
+            "email": f"{name}@Example.com",
+            "password": "s3cret pass",
+            "display_name": "Régis Ünicode",
+        },
     )
     assert r.status_code == 201, r.text
     user = r.json()
     assert set(user) == {
-        "id", "username", "display_name", "bio", "avatar_url", "created_at",
-        "followers_count", "following_count", "tweets_count",
+        "id",
+        "username",
+        "display_name",
+        "bio",
+        "avatar_url",
+        "created_at",
+        "followers_count",
+        "following_count",
+        "tweets_count",
     }
-    assert isinstance(user["id"], str) and int(user["id"]) > 0
+    assert isinstance(user["id"], str)
+    assert int(user["id"]) > 0
     assert user["username"] == name
     assert user["display_name"] == "Régis Ünicode"
     assert (user["followers_count"], user["following_count"], user["tweets_count"]) == (0, 0, 0)
     assert user["created_at"].endswith("Z")
     assert r.headers["location"] == f"/users/{user['id']}"
-    assert "password" not in r.text and "s3cret" not in r.text
+    assert "password" not in r.text
+    assert "s3cret" not in r.text
 
 
 async def test_display_name_defaults_to_username(client: httpx.AsyncClient) -> None:
@@ -105,7 +118,9 @@ async def test_missing_fields_are_422(client: httpx.AsyncClient) -> None:
 
 
 async def test_malformed_json_is_400(client: httpx.AsyncClient) -> None:
-    r = await client.post("/users", content=b'{"username": ', headers={"content-type": "application/json"})
+    r = await client.post(
+        "/users", content=b'{"username": ', headers={"content-type": "application/json"}
+    )
     assert_problem(r, 400)
 
 

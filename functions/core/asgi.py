@@ -17,7 +17,7 @@ ASGIApp = Any  # an ASGI3 callable; Starlette's own type is not worth importing 
 
 def function_app(name: str) -> ASGIApp:
     module = importlib.import_module(f"functions.{name}.main")
-    return create_asgi_app_from_module(
+    return create_asgi_app_from_module(  # type: ignore[no-untyped-call]
         target=name,
         source=module.__file__,
         signature_type=None,

@@ -33,7 +33,9 @@ def issue_access_token(user_id: int) -> AccessToken:
         "jti": uuid.uuid4().hex,
         "typ": _ACCESS,
     }
-    return AccessToken(jwt.encode(claims, cfg.jwt_secret, algorithm=_ALGORITHM), cfg.access_token_ttl_s)
+    return AccessToken(
+        jwt.encode(claims, cfg.jwt_secret, algorithm=_ALGORITHM), cfg.access_token_ttl_s
+    )
 
 
 def verify_access_token(token: str) -> int:

@@ -65,7 +65,9 @@ def load_settings() -> Settings:
         raise RuntimeError("JWT_SECRET must be at least 32 bytes (RFC 7518 3.2 for HS256)")
     return Settings(
         environment=environment,
-        database_url=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/chirp"),
+        database_url=os.environ.get(
+            "DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/chirp"
+        ),
         redis_addr=os.environ.get("REDIS_ADDR", "127.0.0.1:6379"),
         rabbitmq_url=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
         elasticsearch_url=os.environ.get("ELASTICSEARCH_URL") or None,

@@ -7,10 +7,17 @@ without waiting on a pool it might not need) and lets tests point DATABASE_URL e
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 
 from functions.core.config import settings
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    # What domain code takes: a plain connection or one borrowed from the pool.
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
 
 _pool: asyncpg.Pool | None = None
 _lock = asyncio.Lock()

@@ -63,4 +63,3 @@ def page_of(items: Sequence[T], keys: Sequence[int], limit: int) -> Page[T]:
     if len(items) > limit:
         return Page[T](data=list(items[:limit]), next_cursor=encode_cursor(keys[limit - 1]))
     return Page[T](data=list(items), next_cursor=None)
-

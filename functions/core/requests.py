@@ -44,7 +44,9 @@ async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
 async def json_body(request: Request, model: type[M]) -> M:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type not in _JSON_TYPES and not content_type.endswith("+json"):
-        raise Problem(415, f"expected a JSON body (Content-Type: application/json), got {content_type}")
+        raise Problem(
+            415, f"expected a JSON body (Content-Type: application/json), got {content_type}"
+        )
     raw = await read_body(request)
     if not raw.strip():
         raise bad_request("request body is empty: expected a JSON object")

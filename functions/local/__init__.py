@@ -1,1 +1,1 @@
-"""The local stand-in for the cluster: a gateway wired from `gateway/*.yaml`, served by Hypercorn."""
+"""The local stand-in for the cluster: a gateway wired from `gateway/*.yaml`."""

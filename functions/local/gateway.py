@@ -84,8 +84,13 @@ class Gateway:
             await _json(
                 send,
                 404,
-                {"type": "about:blank", "title": "Not Found", "status": 404,
-                 "detail": f"no route for {path}", "instance": path},
+                {
+                    "type": "about:blank",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": f"no route for {path}",
+                    "instance": path,
+                },
                 PROBLEM_JSON,
             )
             return
@@ -108,8 +113,10 @@ async def _json(send: Send, status: int, body: Any, media_type: str = "applicati
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", media_type.encode()),
-                        (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", media_type.encode()),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

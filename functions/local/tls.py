@@ -43,7 +43,9 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 def ensure_dev_certificates(folder: Path) -> DevCertificates:
     """Create the CA and localhost certificate in `folder` unless valid ones are there."""
-    certs = DevCertificates(folder / "ca.pem", folder / "localhost.pem", folder / "localhost-key.pem")
+    certs = DevCertificates(
+        folder / "ca.pem", folder / "localhost.pem", folder / "localhost-key.pem"
+    )
     if all(p.exists() for p in (certs.ca_cert, certs.cert_chain, certs.key)) and _still_valid(
         certs.cert_chain
     ):
@@ -63,13 +65,21 @@ def ensure_dev_certificates(folder: Path) -> DevCertificates:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
 

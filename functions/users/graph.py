@@ -6,7 +6,7 @@ or vanished, so repeated or concurrent requests never skew them.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
 
@@ -16,13 +16,16 @@ from functions.core.pagination import Page, PageQuery, page_of
 from functions.core.problems import bad_request, not_found
 from functions.users.schemas import Relationship
 
+if TYPE_CHECKING:
+    from functions.core.db import Connection
 
-async def _require_user(conn: asyncpg.Connection, user_id: int) -> None:
+
+async def _require_user(conn: Connection, user_id: int) -> None:
     if not await conn.fetchval("SELECT true FROM users WHERE id = $1", user_id):
         raise not_found(f"user {user_id} does not exist")
 
 
-async def _relationship(conn: asyncpg.Connection, me: int, other: int) -> Relationship:
+async def _relationship(conn: Connection, me: int, other: int) -> Relationship:
     row = await conn.fetchrow(
         """SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2),
                   EXISTS (SELECT 1 FROM follows WHERE follower_id = $2 AND followee_id = $1)""",
@@ -62,20 +65,19 @@ async def unfollow(pool: asyncpg.Pool, follower: int, followee: int) -> Relation
         )
         if removed:
             await _adjust_counts(conn, follower, followee, -1)
-            await record(
-                conn, UserUnfollowed(follower_id=str(follower), followee_id=str(followee))
-            )
+            await record(conn, UserUnfollowed(follower_id=str(follower), followee_id=str(followee)))
         return await _relationship(conn, follower, followee)
 
 
-async def _adjust_counts(conn: asyncpg.Connection, follower: int, followee: int, delta: int) -> None:
+async def _adjust_counts(conn: Connection, follower: int, followee: int, delta: int) -> None:
     # Rows locked in id order (NO KEY UPDATE does not conflict with the KEY SHARE locks the
     # follows foreign keys hold), so crossing follows cannot deadlock.
     await conn.execute(
         """UPDATE users
               SET following_count = following_count + CASE WHEN id = $1 THEN $3 ELSE 0 END,
                   followers_count = followers_count + CASE WHEN id = $2 THEN $3 ELSE 0 END
-            WHERE id IN (SELECT id FROM users WHERE id IN ($1, $2) ORDER BY id FOR NO KEY UPDATE)""",
+            WHERE id IN (SELECT id FROM users WHERE id IN ($1, $2)
+                          ORDER BY id FOR NO KEY UPDATE)""",
         follower,
         followee,
         delta,
@@ -101,7 +103,7 @@ async def list_edges(
                   FROM follows f JOIN users u ON u.id = f.{other}
                  WHERE f.{owner} = $1 AND ($2::bigint IS NULL OR f.id < $2)
               ORDER BY f.id DESC
-                 LIMIT $3""",  # noqa: S608 - column names come from _LIST_SQL, not input
+                 LIMIT $3""",
             user_id,
             page.before,
             page.limit + 1,

@@ -58,7 +58,9 @@ class ProfileUpdate(Body):
     @field_validator("bio")
     @classmethod
     def _bio(cls, value: str | None) -> str | None:
-        return None if value is None else clean_text(value, max_len=160, field="bio", multiline=True)
+        return (
+            None if value is None else clean_text(value, max_len=160, field="bio", multiline=True)
+        )
 
 
 class Credentials(Body):
@@ -73,7 +75,7 @@ class RefreshRequest(Body):
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - a token type, not a secret
     expires_in: int
 
 

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import asyncpg
 
@@ -20,12 +21,15 @@ from functions.core.passwords import verify_password
 from functions.core.problems import unauthorized
 from functions.users.schemas import Credentials, TokenPair
 
+if TYPE_CHECKING:
+    from functions.core.db import Connection
+
 
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def _issue(conn: asyncpg.Connection, user_id: int, family_id: uuid.UUID) -> TokenPair:
+async def _issue(conn: Connection, user_id: int, family_id: uuid.UUID) -> TokenPair:
     refresh = secrets.token_urlsafe(32)
     expires_at = datetime.now(UTC) + timedelta(seconds=settings().refresh_token_ttl_s)
     await conn.execute(
@@ -44,7 +48,7 @@ async def login(pool: asyncpg.Pool, creds: Credentials) -> TokenPair:
     """Tokens for a username (or email) and password; one vague 401 for every failure."""
     column = "email" if "@" in creds.username else "username"
     row = await pool.fetchrow(
-        f"SELECT id, password_hash FROM users WHERE lower({column}) = lower($1)",  # noqa: S608
+        f"SELECT id, password_hash FROM users WHERE lower({column}) = lower($1)",
         creds.username,
     )
     if not await verify_password(row["password_hash"] if row else None, creds.password):
