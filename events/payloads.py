@@ -17,8 +17,9 @@ class Payload(BaseModel):
         return None
 
 
-class UserCreated(Payload):
-    type = EventType.USER_CREATED
+class UserChange(Payload):
+    """A user's public profile as it is after the change; the subject is that user."""
+
     source = "/chirp/users"
     user_id: str
     username: str
@@ -28,33 +29,29 @@ class UserCreated(Payload):
         return self.user_id
 
 
-class UserUpdated(Payload):
+class UserCreated(UserChange):
+    type = EventType.USER_CREATED
+
+
+class UserUpdated(UserChange):
     type = EventType.USER_UPDATED
-    source = "/chirp/users"
-    user_id: str
-    username: str
-    display_name: str
     bio: str
 
+
+class FollowEdge(Payload):
+    """A follow edge appearing or vanishing; the subject is the user being followed."""
+
+    source = "/chirp/users"
+    follower_id: str
+    followee_id: str
+
     def subject(self) -> str:
-        return self.user_id
+        return self.followee_id
 
 
-class UserFollowed(Payload):
+class UserFollowed(FollowEdge):
     type = EventType.USER_FOLLOWED
-    source = "/chirp/users"
-    follower_id: str
-    followee_id: str
-
-    def subject(self) -> str:
-        return self.followee_id
 
 
-class UserUnfollowed(Payload):
+class UserUnfollowed(FollowEdge):
     type = EventType.USER_UNFOLLOWED
-    source = "/chirp/users"
-    follower_id: str
-    followee_id: str
-
-    def subject(self) -> str:
-        return self.followee_id

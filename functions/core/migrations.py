@@ -58,11 +58,16 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path="/" + database))
 
 
-async def create_database(url: str) -> bool:
-    """Create the database named in `url` if it does not exist; True when it was created."""
+def _database_name(url: str) -> str:
     name = urlsplit(url).path.lstrip("/")
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
         raise ValueError(f"unsupported database name {name!r}")
+    return name
+
+
+async def create_database(url: str) -> bool:
+    """Create the database named in `url` if it does not exist; True when it was created."""
+    name = _database_name(url)
     admin = await asyncpg.connect(_with_database(url, "postgres"))
     try:
         if await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
@@ -74,12 +79,9 @@ async def create_database(url: str) -> bool:
 
 
 async def drop_database(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise ValueError(f"unsupported database name {name!r}")
     admin = await asyncpg.connect(_with_database(url, "postgres"))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{_database_name(url)}" WITH (FORCE)')
     finally:
         await admin.close()
 
