@@ -2,11 +2,30 @@
 
 from events.catalog import EVENT_TYPES, EventType
 from events.outbox import record
-from events.payloads import UserCreated, UserFollowed, UserUnfollowed, UserUpdated
+from events.payloads import (
+    Payload,
+    TweetCreated,
+    TweetDeleted,
+    TweetLiked,
+    TweetRetweeted,
+    TweetUnliked,
+    TweetUnretweeted,
+    UserCreated,
+    UserFollowed,
+    UserUnfollowed,
+    UserUpdated,
+)
 
 __all__ = [
     "EVENT_TYPES",
     "EventType",
+    "Payload",
+    "TweetCreated",
+    "TweetDeleted",
+    "TweetLiked",
+    "TweetRetweeted",
+    "TweetUnliked",
+    "TweetUnretweeted",
     "UserCreated",
     "UserFollowed",
     "UserUnfollowed",

@@ -10,6 +10,12 @@ class EventType(StrEnum):
     USER_UPDATED = "chirp.user.updated"
     USER_FOLLOWED = "chirp.user.followed"
     USER_UNFOLLOWED = "chirp.user.unfollowed"
+    TWEET_CREATED = "chirp.tweet.created"
+    TWEET_DELETED = "chirp.tweet.deleted"
+    TWEET_LIKED = "chirp.tweet.liked"
+    TWEET_UNLIKED = "chirp.tweet.unliked"
+    TWEET_RETWEETED = "chirp.tweet.retweeted"
+    TWEET_UNRETWEETED = "chirp.tweet.unretweeted"
 
 
 EVENT_TYPES: frozenset[str] = frozenset(t.value for t in EventType)

@@ -55,3 +55,59 @@ class UserFollowed(FollowEdge):
 
 class UserUnfollowed(FollowEdge):
     type = EventType.USER_UNFOLLOWED
+
+
+class TweetCreated(Payload):
+    type = EventType.TWEET_CREATED
+    source = "/chirp/tweets"
+    tweet_id: str
+    author_id: str
+    text: str
+    created_at: str
+    conversation_id: str
+    reply_to_id: str | None
+    reply_to_author_id: str | None
+    hashtags: list[str]
+    mention_ids: list[str]
+
+    def subject(self) -> str:
+        return self.tweet_id
+
+
+class TweetDeleted(Payload):
+    type = EventType.TWEET_DELETED
+    source = "/chirp/tweets"
+    tweet_id: str
+    author_id: str
+
+    def subject(self) -> str:
+        return self.tweet_id
+
+
+class Engagement(Payload):
+    """A user acting on a tweet (like, retweet, or undoing one); the subject is the tweet."""
+
+    source = "/chirp/tweets"
+    tweet_id: str
+    tweet_author_id: str
+    user_id: str
+
+    def subject(self) -> str:
+        return self.tweet_id
+
+
+class TweetLiked(Engagement):
+    type = EventType.TWEET_LIKED
+
+
+class TweetUnliked(Engagement):
+    type = EventType.TWEET_UNLIKED
+
+
+class TweetRetweeted(Engagement):
+    type = EventType.TWEET_RETWEETED
+    retweet_id: str
+
+
+class TweetUnretweeted(Engagement):
+    type = EventType.TWEET_UNRETWEETED

@@ -54,10 +54,27 @@ def test_rules_with_several_backends_are_refused() -> None:
         load_routes([doc])
 
 
-def test_the_repository_routes_send_users_and_auth_to_the_users_function() -> None:
+def test_regular_expressions_match_the_whole_path_before_prefixes() -> None:
+    routes = load_routes(
+        [
+            route_doc(
+                ("PathPrefix", "/users", "users"),
+                ("RegularExpression", "/users/[0-9]+/tweets", "tweets"),
+            )
+        ]
+    )
+    gw = Gateway(routes, {})
+    assert gw.backend_for("/users/42/tweets") == "tweets"
+    assert gw.backend_for("/users/42/tweets/x") == "users"
+    assert gw.backend_for("/users/abc/tweets") == "users"
+
+
+def test_the_repository_routes_reach_each_function() -> None:
     gw = Gateway(load_routes(of_kind(manifest_dir("gateway"), "HTTPRoute")), {})
     assert gw.backend_for("/users/1") == "users"
     assert gw.backend_for("/auth/login") == "users"
+    assert gw.backend_for("/users/1/tweets") == "tweets"
+    assert gw.backend_for("/tweets/1/like") == "tweets"
 
 
 async def test_health_of_gateway_and_function(client: httpx.AsyncClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer
 
 
 def _iso_utc(value: datetime) -> str:
@@ -15,6 +15,20 @@ def _iso_utc(value: datetime) -> str:
 Timestamp = Annotated[datetime, PlainSerializer(_iso_utc, return_type=str)]
 # Ids are 64-bit: sent as strings so JavaScript clients do not round them.
 Id = Annotated[int, PlainSerializer(str, return_type=str)]
+
+
+def _id_from_client(value: object) -> object:
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit()):
+            raise ValueError("must be an id (a string of digits)")
+        return int(value)
+    if isinstance(value, bool):
+        raise ValueError("must be an id (a string of digits)")
+    return value
+
+
+# An id a client sends: a decimal string (as we send them) or a JSON integer.
+IdIn = Annotated[int, BeforeValidator(_id_from_client), Field(ge=1, le=2**63 - 1)]
 
 
 class UserSummary(BaseModel):
@@ -40,3 +54,25 @@ USER_COLUMNS = (
     "id, username, display_name, avatar_url, bio, created_at, "
     "followers_count, following_count, tweets_count"
 )
+
+
+class Mention(BaseModel):
+    id: Id
+    username: str
+
+
+class Tweet(BaseModel):
+    id: Id
+    author: UserSummary
+    text: str
+    created_at: Timestamp
+    reply_to_id: Id | None
+    conversation_id: Id
+    like_count: int
+    retweet_count: int
+    reply_count: int
+    liked_by_me: bool
+    retweeted_by_me: bool
+    hashtags: list[str]
+    mentions: list[Mention]
+    media: list[Id]

@@ -1,12 +1,14 @@
 """The local gateway: one ASGI app that sends each request to its function, as Envoy would.
 
-The route table is the HTTPRoutes in `gateway/`, read with Gateway API matching rules (an
-Exact match wins, then the longest PathPrefix, compared by whole path segments).
+The route table is the HTTPRoutes in `gateway/`, read with Gateway API matching rules: an
+Exact match wins, then a RegularExpression (matched against the whole path, as Envoy does),
+then the longest PathPrefix, compared by whole path segments.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,15 +23,21 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
+PathType = Literal["Exact", "RegularExpression", "PathPrefix"]
+_PRECEDENCE: dict[str, int] = {"Exact": 0, "RegularExpression": 1, "PathPrefix": 2}
+
+
 @dataclass(frozen=True, slots=True)
 class PathRoute:
-    kind: Literal["Exact", "PathPrefix"]
+    kind: PathType
     value: str
     backend: str
 
     def matches(self, path: str) -> bool:
         if self.kind == "Exact":
             return path == self.value
+        if self.kind == "RegularExpression":
+            return re.fullmatch(self.value, path) is not None
         prefix = self.value.rstrip("/")
         return prefix == "" or path == prefix or path.startswith(prefix + "/")
 
@@ -46,10 +54,10 @@ def load_routes(docs: list[dict[str, Any]]) -> list[PathRoute]:
             for match in rule.get("matches", [{"path": {"type": "PathPrefix", "value": "/"}}]):
                 path = match.get("path", {"type": "PathPrefix", "value": "/"})
                 kind = path.get("type", "PathPrefix")
-                if kind not in ("Exact", "PathPrefix"):
+                if kind not in _PRECEDENCE:
                     raise ValueError(f"HTTPRoute {name}: path type {kind} is not supported locally")
                 routes.append(PathRoute(kind, path.get("value", "/"), backends[0]))
-    return sorted(routes, key=lambda r: (r.kind != "Exact", -len(r.value.rstrip("/"))))
+    return sorted(routes, key=lambda r: (_PRECEDENCE[r.kind], -len(r.value.rstrip("/"))))
 
 
 class Gateway:

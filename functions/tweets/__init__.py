@@ -1,0 +1,1 @@
+"""The tweets Service: composing and deleting tweets, threads, likes and retweets."""
