@@ -66,11 +66,12 @@ def main() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("quic").setLevel(logging.WARNING)  # one INFO line per QUIC handshake
+    for noisy in ("quic", "httpx"):  # an INFO line per QUIC handshake / event delivery
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     tls_dir = args.tls_dir if settings().tls_enabled else None
     config = hypercorn_config(args.host, args.port, tls_dir)
-    app = Gateway.single(args.function) if args.function else build_gateway()
+    app = Gateway.single(args.function) if args.function else build_gateway(with_events=True)
     scheme = "https" if tls_dir else "http"
     print(f"chirp is serving on {scheme}://{args.host}:{args.port}", flush=True)
     if tls_dir:

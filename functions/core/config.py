@@ -34,6 +34,7 @@ class Settings:
     database_url: str
     redis_addr: str
     rabbitmq_url: str
+    broker_namespace: str
     elasticsearch_url: str | None
     minio_endpoint: str | None
     tls_enabled: bool
@@ -70,6 +71,8 @@ def load_settings() -> Settings:
         ),
         redis_addr=os.environ.get("REDIS_ADDR", "127.0.0.1:6379"),
         rabbitmq_url=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        # Prefix of the broker's exchange and queues, so stacks sharing a RabbitMQ stay apart.
+        broker_namespace=os.environ.get("BROKER_NAMESPACE", "chirp"),
         elasticsearch_url=os.environ.get("ELASTICSEARCH_URL") or None,
         minio_endpoint=os.environ.get("MINIO_ENDPOINT") or None,
         tls_enabled=_bool("TLS_ENABLED", True),

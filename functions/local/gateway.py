@@ -16,6 +16,7 @@ from typing import Any, Literal
 from functions.core import db
 from functions.core.asgi import ASGIApp, function_app
 from functions.core.problems import PROBLEM_JSON
+from functions.local.events import EventPlane
 from functions.local.manifests import manifest_dir, of_kind
 
 Scope = MutableMapping[str, Any]
@@ -62,10 +63,16 @@ def load_routes(docs: list[dict[str, Any]]) -> list[PathRoute]:
 
 class Gateway:
     def __init__(
-        self, routes: list[PathRoute], apps: dict[str, ASGIApp], *, own_health: bool = True
+        self,
+        routes: list[PathRoute],
+        apps: dict[str, ASGIApp],
+        *,
+        own_health: bool = True,
+        events: EventPlane | None = None,
     ) -> None:
         self.routes = routes
         self.apps = apps
+        self.events = events
         # The gateway's own liveness at /health; a lone function answers /health itself.
         self.own_health = own_health
 
@@ -108,8 +115,12 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.events is not None:
+                    await self.events.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.events is not None:
+                    await self.events.stop()
                 await db.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -130,8 +141,9 @@ async def _json(send: Send, status: int, body: Any, media_type: str = "applicati
     await send({"type": "http.response.body", "body": payload})
 
 
-def build_gateway() -> Gateway:
-    """The gateway for this checkout's HTTPRoutes, with every function they name loaded."""
+def build_gateway(*, with_events: bool = False) -> Gateway:
+    """The gateway for this checkout's HTTPRoutes, with every function they name loaded;
+    `with_events` also runs the outbox relay and the Trigger dispatcher beside it."""
     routes = load_routes(of_kind(manifest_dir("gateway"), "HTTPRoute"))
     apps = {name: function_app(name) for name in sorted({r.backend for r in routes})}
-    return Gateway(routes, apps)
+    return Gateway(routes, apps, events=EventPlane() if with_events else None)

@@ -1,0 +1,148 @@
+"""The local event dispatcher: what Knative's RabbitMQ broker does for each Trigger.
+
+Per Trigger (from knative/): a durable queue bound to the broker exchange by the Trigger's
+filter attributes, and a consumer that POSTs each event to the subscriber function in
+CloudEvents HTTP binary mode. Retries follow the Trigger's delivery spec (exponential or
+linear backoff); 2xx acknowledges, 4xx other than 404/409/429 is final, anything else is
+retried; an event that keeps failing is parked in the Trigger's dead-letter queue. Each
+event is delivered in its own task, so a poisoned one never blocks those behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import aio_pika
+import httpx
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+
+from events.broker import declare_exchange
+from functions.core.asgi import ASGIApp
+from functions.local.triggers import Trigger
+
+log = logging.getLogger(__name__)
+
+_RETRIABLE_4XX = {404, 409, 429}
+PREFETCH = 32
+
+
+def binary_mode_headers(message: AbstractIncomingMessage) -> dict[str, str]:
+    """CloudEvent attributes from AMQP headers → `ce-*` HTTP headers (values percent-encoded)."""
+    headers = {"content-type": message.content_type or "application/json"}
+    for key, value in (message.headers or {}).items():
+        if key.startswith("x-"):
+            continue  # RabbitMQ's own bookkeeping, not an attribute
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        headers[f"ce-{key}"] = quote(text, safe=" !#$&'()*+,/:;=?@[]^_`{|}~-.")
+    return headers
+
+
+def should_retry(status: int) -> bool:
+    return status >= 500 or status in _RETRIABLE_4XX
+
+
+class TriggerConsumer:
+    def __init__(self, trigger: Trigger, client: httpx.AsyncClient) -> None:
+        self.trigger = trigger
+        self.client = client
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def declare(self, channel: AbstractChannel) -> None:
+        exchange = await declare_exchange(channel, self.trigger.namespace)
+        queue = await channel.declare_queue(self.trigger.queue, durable=True)
+        await queue.bind(exchange, arguments={"x-match": "all", **self.trigger.filters})
+        await channel.declare_queue(self.trigger.dead_letter_queue, durable=True)
+
+    async def start(self, channel: AbstractChannel) -> None:
+        await self.declare(channel)
+        queue = await channel.get_queue(self.trigger.queue)
+        await queue.consume(self._on_message)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.create_task(self.deliver(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def deliver(self, message: AbstractIncomingMessage) -> None:
+        headers = binary_mode_headers(message)
+        delivery = self.trigger.delivery
+        attempt, reason = 0, ""
+        while True:
+            try:
+                response = await self.client.post(
+                    f"http://{self.trigger.subscriber}/", content=message.body, headers=headers
+                )
+                if 200 <= response.status_code < 300:
+                    await message.ack()
+                    return
+                reason = f"HTTP {response.status_code}"
+                retry = should_retry(response.status_code)
+            except Exception as exc:  # the subscriber is down or crashed: retry
+                reason, retry = repr(exc), True
+            if not retry or attempt >= delivery.retry:
+                break
+            attempt += 1
+            await asyncio.sleep(delivery.delay(attempt))
+        log.warning(
+            "trigger %s: event %s dead-lettered after %d attempts (%s)",
+            self.trigger.name,
+            headers.get("ce-id"),
+            attempt + 1,
+            reason,
+        )
+        await self._dead_letter(message, reason)
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        dead = aio_pika.Message(
+            body=message.body,
+            content_type=message.content_type,
+            message_id=message.message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={**(message.headers or {}), "x-chirp-failure": reason[:500]},
+        )
+        await _publish_direct(message, self.trigger.dead_letter_queue, dead)
+        await message.ack()
+
+
+async def _publish_direct(
+    message: AbstractIncomingMessage, queue: str, dead: aio_pika.Message
+) -> None:
+    """Publish to a queue by name through the default exchange, on the message's channel."""
+    underlying: Any = message.channel  # aiormq channel
+    await underlying.basic_publish(
+        dead.body, routing_key=queue, properties=dead.properties, exchange=""
+    )
+
+
+class Dispatcher:
+    """Consumers for every Trigger, delivering to in-process function apps by name."""
+
+    def __init__(self, triggers: list[Trigger], subscribers: Mapping[str, ASGIApp]) -> None:
+        self.triggers = triggers
+        missing = {t.subscriber for t in triggers} - set(subscribers)
+        if missing:
+            raise ValueError(f"no function for Trigger subscribers: {sorted(missing)}")
+        self.subscribers = subscribers
+        self._clients = {
+            name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
+            for name, app in subscribers.items()
+        }
+        self.connection: AbstractRobustConnection | None = None
+
+    async def start(self, rabbitmq_url: str) -> None:
+        self.connection = await aio_pika.connect_robust(rabbitmq_url, timeout=10)
+        for trigger in self.triggers:
+            channel = await self.connection.channel()
+            await channel.set_qos(prefetch_count=PREFETCH)
+            await TriggerConsumer(trigger, self._clients[trigger.subscriber]).start(channel)
+        log.info("dispatcher: %d triggers", len(self.triggers))
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+        for client in self._clients.values():
+            await client.aclose()

@@ -1,0 +1,1 @@
+"""The notifier event function: turns CloudEvents into notifications."""
