@@ -19,6 +19,8 @@ os.environ.setdefault("JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
 # Cheap hashes keep the suite fast; production cost is set in functions.core.config.
 os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_KIB"] = "1024"
+# This run's own exchange and queues, apart from a dev stack or another run on the same broker.
+os.environ["BROKER_NAMESPACE"] = TEST_DB
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
