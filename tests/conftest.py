@@ -22,12 +22,16 @@ os.environ["ARGON2_MEMORY_KIB"] = "1024"
 # This run's own exchange and queues, apart from a dev stack or another run on the same broker.
 os.environ["BROKER_NAMESPACE"] = TEST_DB
 
+import aio_pika  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
+from events.broker import exchange_name  # noqa: E402
 from functions.core import db  # noqa: E402
+from functions.core.config import settings  # noqa: E402
 from functions.core.migrations import drop_database, migrate  # noqa: E402
 from functions.local.gateway import Gateway, build_gateway  # noqa: E402
+from functions.local.triggers import load_triggers  # noqa: E402
 from tests.support import Account, MakeAccount, unique_name  # noqa: E402
 
 
@@ -38,6 +42,19 @@ async def database() -> AsyncIterator[str]:
     yield url
     await db.close()
     await drop_database(url)
+    await _delete_broker_namespace()
+
+
+async def _delete_broker_namespace() -> None:
+    """Remove the queues and exchange this run declared (they are durable)."""
+    cfg = settings()
+    connection = await aio_pika.connect(cfg.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        for trigger in load_triggers(cfg.broker_namespace):
+            await channel.queue_delete(trigger.queue)
+            await channel.queue_delete(trigger.dead_letter_queue)
+        await channel.exchange_delete(exchange_name(cfg.broker_namespace))
 
 
 @pytest.fixture(scope="session")

@@ -24,13 +24,6 @@ async def event_plane(database: str) -> AsyncIterator[EventPlane]:
     await plane.start()
     yield plane
     await plane.stop()
-    connection = await aio_pika.connect(settings().rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-        for trigger in plane.triggers:
-            await channel.queue_delete(trigger.queue)
-            await channel.queue_delete(trigger.dead_letter_queue)
-        await channel.exchange_delete(f"{settings().broker_namespace}.broker")
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15) -> None:
