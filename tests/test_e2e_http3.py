@@ -142,6 +142,21 @@ def _register_login_follow(s: niquests.Session, server: Server) -> None:
     r = call("GET", f"/users/{ids[1]}/followers")
     assert [u["username"] for u in r.json()["data"]] == [names[0]]
 
+    # A like over HTTP/3 reaches the author as a notification, through outbox, relay,
+    # RabbitMQ and the dispatcher that the server runs.
+    auth0 = {"Authorization": f"Bearer {token}"}
+    r = call("POST", "/auth/login", json={"username": names[1], "password": "password1"})
+    auth1 = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    tweet = call("POST", "/tweets", json={"text": "over QUIC"}, headers=auth0).json()
+    assert call("POST", f"/tweets/{tweet['id']}/like", headers=auth1).status_code == 200
+    deadline = time.monotonic() + 20
+    while True:
+        got = call("GET", "/notifications", headers=auth0).json()["data"]
+        if any(n["type"] == "like" and n["tweet"]["id"] == tweet["id"] for n in got):
+            break
+        assert time.monotonic() < deadline, f"no like notification: {got}"
+        time.sleep(0.2)
+
     r = call("GET", "/users/not-a-number")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"

@@ -37,6 +37,16 @@ class UserSummary(BaseModel):
     display_name: str
     avatar_url: str | None
 
+    @classmethod
+    def from_prefixed(cls, row: Any, prefix: str) -> UserSummary:
+        """From a joined row whose user columns are aliased `<prefix>id`, `<prefix>username`..."""
+        return cls(
+            id=row[f"{prefix}id"],
+            username=row[f"{prefix}username"],
+            display_name=row[f"{prefix}display_name"],
+            avatar_url=row[f"{prefix}avatar_url"],
+        )
+
 
 class User(UserSummary):
     bio: str

@@ -36,12 +36,7 @@ SELECT t.id, t.text, t.created_at, t.reply_to_id, t.conversation_id,
 def tweet_from_row(row: Any) -> Tweet:
     return Tweet(
         id=row["id"],
-        author=UserSummary(
-            id=row["author_id"],
-            username=row["author_username"],
-            display_name=row["author_display_name"],
-            avatar_url=row["author_avatar_url"],
-        ),
+        author=UserSummary.from_prefixed(row, "author_"),
         text=row["text"],
         created_at=row["created_at"],
         reply_to_id=row["reply_to_id"],

@@ -57,7 +57,8 @@ async def add(pool: asyncpg.Pool, event_key: str, items: list[NewNotification]) 
 
 _SELECT = """
 SELECT n.id, n.type, n.created_at, n.read_at IS NOT NULL AS read,
-       a.id AS actor_id, a.username, a.display_name, a.avatar_url,
+       a.id AS actor_id, a.username AS actor_username,
+       a.display_name AS actor_display_name, a.avatar_url AS actor_avatar_url,
        t.id AS tweet_id, t.text AS tweet_text
   FROM notifications n
   JOIN users a ON a.id = n.actor_id
@@ -77,12 +78,7 @@ async def page(pool: asyncpg.Pool, user_id: int, query: PageQuery) -> Page[Notif
         Notification(
             id=r["id"],
             type=r["type"],
-            actor=UserSummary(
-                id=r["actor_id"],
-                username=r["username"],
-                display_name=r["display_name"],
-                avatar_url=r["avatar_url"],
-            ),
+            actor=UserSummary.from_prefixed(r, "actor_"),
             tweet=TweetSummary(id=r["tweet_id"], text=r["tweet_text"]) if r["tweet_id"] else None,
             created_at=r["created_at"],
             read=r["read"],
