@@ -13,7 +13,7 @@ import logging
 
 import aio_pika
 import asyncpg
-from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import AbstractExchange, AbstractRobustConnection
 
 from events.broker import cloudevent_headers, declare_exchange
 
@@ -22,46 +22,46 @@ log = logging.getLogger(__name__)
 BATCH = 200
 
 
-async def publish_batch(
-    pool: asyncpg.Pool, connection: AbstractRobustConnection, namespace: str
-) -> int:
-    """Publish up to BATCH pending events; the number published (0 when none wait)."""
-    async with connection.channel(publisher_confirms=True) as channel:
-        exchange = await declare_exchange(channel, namespace)
-        async with pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                """SELECT seq, event_id, type, source, subject, time, data::text AS data
-                     FROM outbox WHERE published_at IS NULL
-                 ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED""",
-                BATCH,
-            )
-            if not rows:
-                return 0
-            confirms = [
-                exchange.publish(
-                    aio_pika.Message(
-                        body=row["data"].encode(),
-                        content_type="application/json",
-                        message_id=str(row["event_id"]),
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        headers=cloudevent_headers(
-                            event_id=str(row["event_id"]),
-                            type_=row["type"],
-                            source=row["source"],
-                            subject=row["subject"],
-                            time=row["time"],
-                        ),
+async def publish_batch(pool: asyncpg.Pool, exchange: AbstractExchange) -> int:
+    """Publish up to BATCH pending events; the number published (0 when none wait).
+
+    `exchange` must sit on a channel with publisher confirms, so each publish resolves only
+    once the broker has the message.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            """SELECT seq, event_id, type, source, subject, time, data::text AS data
+                 FROM outbox WHERE published_at IS NULL
+             ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED""",
+            BATCH,
+        )
+        if not rows:
+            return 0
+        confirms = [
+            exchange.publish(
+                aio_pika.Message(
+                    body=row["data"].encode(),
+                    content_type="application/json",
+                    message_id=str(row["event_id"]),
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    headers=cloudevent_headers(
+                        event_id=str(row["event_id"]),
+                        type_=row["type"],
+                        source=row["source"],
+                        subject=row["subject"],
+                        time=row["time"],
                     ),
-                    routing_key="",
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*confirms)  # each resolves on the broker's confirm
-            await conn.execute(
-                "UPDATE outbox SET published_at = now() WHERE seq = ANY ($1::bigint[])",
-                [r["seq"] for r in rows],
+                ),
+                routing_key="",
             )
-            return len(rows)
+            for row in rows
+        ]
+        await asyncio.gather(*confirms)
+        await conn.execute(
+            "UPDATE outbox SET published_at = now() WHERE seq = ANY ($1::bigint[])",
+            [r["seq"] for r in rows],
+        )
+        return len(rows)
 
 
 async def run(
@@ -74,7 +74,11 @@ async def run(
         try:
             if connection is None or connection.is_closed:
                 connection = await aio_pika.connect_robust(rabbitmq_url, timeout=5)
-            published = await publish_batch(pool, connection, namespace)
+                # One confirming channel per connection, not per poll: idle polls touch
+                # only PostgreSQL.
+                channel = await connection.channel(publisher_confirms=True)
+                exchange = await declare_exchange(channel, namespace)
+            published = await publish_batch(pool, exchange)
             backoff = 0.2
             if published == 0:
                 await asyncio.sleep(idle_sleep)

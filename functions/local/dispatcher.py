@@ -51,15 +51,11 @@ class TriggerConsumer:
         self.client = client
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def declare(self, channel: AbstractChannel) -> None:
+    async def start(self, channel: AbstractChannel) -> None:
         exchange = await declare_exchange(channel, self.trigger.namespace)
         queue = await channel.declare_queue(self.trigger.queue, durable=True)
         await queue.bind(exchange, arguments={"x-match": "all", **self.trigger.filters})
         await channel.declare_queue(self.trigger.dead_letter_queue, durable=True)
-
-    async def start(self, channel: AbstractChannel) -> None:
-        await self.declare(channel)
-        queue = await channel.get_queue(self.trigger.queue)
         await queue.consume(self._on_message)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:

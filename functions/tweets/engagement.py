@@ -61,11 +61,18 @@ async def set_mark(pool: asyncpg.Pool, kind: Kind, user: int, tweet_id: int, on:
                 tweet_id,
                 1 if on else -1,
             )
-            ids = {"tweet_id": str(tweet_id), "tweet_author_id": str(author), "user_id": str(user)}
-            if on and kind == "retweet":
-                await record(conn, TweetRetweeted(**ids, retweet_id=str(changed["id"])))
-            else:
-                await record(conn, (mark.done if on else mark.undone)(**ids))
+            event = mark.done if on else mark.undone
+            # A new retweet has its own id (its place in timelines); the event carries it.
+            extra = {"retweet_id": str(changed["id"])} if "retweet_id" in event.model_fields else {}
+            await record(
+                conn,
+                event(
+                    tweet_id=str(tweet_id),
+                    tweet_author_id=str(author),
+                    user_id=str(user),
+                    **extra,
+                ),
+            )
         tweet = await get_tweet(conn, tweet_id, user)
     assert tweet is not None
     return tweet
