@@ -104,10 +104,15 @@ class TweetUnliked(Engagement):
     type = EventType.TWEET_UNLIKED
 
 
-class TweetRetweeted(Engagement):
-    type = EventType.TWEET_RETWEETED
+class RetweetChange(Engagement):
+    """A retweet appearing or vanishing; `retweet_id` is its own place in timelines."""
+
     retweet_id: str
 
 
-class TweetUnretweeted(Engagement):
+class TweetRetweeted(RetweetChange):
+    type = EventType.TWEET_RETWEETED
+
+
+class TweetUnretweeted(RetweetChange):
     type = EventType.TWEET_UNRETWEETED

@@ -21,13 +21,17 @@ os.environ["ARGON2_TIME_COST"] = "1"
 os.environ["ARGON2_MEMORY_KIB"] = "1024"
 # This run's own exchange and queues, apart from a dev stack or another run on the same broker.
 os.environ["BROKER_NAMESPACE"] = TEST_DB
+os.environ["REDIS_PREFIX"] = f"{TEST_DB}:"
+# Small fanout tiers, so a handful of followers exercises every class (test_timelines).
+os.environ["FANOUT_PUSH_ALL_BELOW"] = "3"
+os.environ["FANOUT_PULL_ABOVE"] = "5"
 
 import aio_pika  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 from events.broker import exchange_name  # noqa: E402
-from functions.core import db  # noqa: E402
+from functions.core import cache, db  # noqa: E402
 from functions.core.config import settings  # noqa: E402
 from functions.core.migrations import drop_database, migrate  # noqa: E402
 from functions.local.gateway import Gateway, build_gateway  # noqa: E402
@@ -43,6 +47,14 @@ async def database() -> AsyncIterator[str]:
     await db.close()
     await drop_database(url)
     await _delete_broker_namespace()
+    await _delete_redis_namespace()
+
+
+async def _delete_redis_namespace() -> None:
+    client = cache.client()
+    async for name in client.scan_iter(match=f"{settings().redis_prefix}*", count=1000):
+        await client.delete(name)
+    await cache.close()
 
 
 async def _delete_broker_namespace() -> None:

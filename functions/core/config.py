@@ -48,6 +48,12 @@ class Settings:
     argon2_parallelism: int
     db_pool_min: int
     db_pool_max: int
+    redis_prefix: str
+    timeline_size: int
+    timeline_backfill: int
+    fanout_push_all_below: int
+    fanout_pull_above: int
+    active_window_s: int
 
     @property
     def production(self) -> bool:
@@ -86,6 +92,15 @@ def load_settings() -> Settings:
         argon2_parallelism=_int("ARGON2_PARALLELISM", 1),
         db_pool_min=_int("DB_POOL_MIN", 1),
         db_pool_max=_int("DB_POOL_MAX", 10),
+        # Every key this stack writes starts with it, so stacks sharing a Redis stay apart.
+        redis_prefix=os.environ.get("REDIS_PREFIX", "chirp:"),
+        # Twitter keeps about 800 ids per home timeline; deeper pages are read from PostgreSQL.
+        timeline_size=_int("TIMELINE_SIZE", 800),
+        timeline_backfill=_int("TIMELINE_BACKFILL", 100),
+        # Smart fanout tiers by follower count: push to all, push to the active, or pull.
+        fanout_push_all_below=_int("FANOUT_PUSH_ALL_BELOW", 10_000),
+        fanout_pull_above=_int("FANOUT_PULL_ABOVE", 1_000_000),
+        active_window_s=_int("TIMELINE_ACTIVE_SECONDS", 7 * 24 * 3600),
     )
 
 

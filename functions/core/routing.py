@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+import redis.exceptions
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -33,6 +34,8 @@ _UNAVAILABLE = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
 )
 
 

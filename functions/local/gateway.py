@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from functions.core import db
+from functions.core import cache, db
 from functions.core.asgi import ASGIApp, function_app
 from functions.core.problems import PROBLEM_JSON
 from functions.local.events import EventPlane
@@ -122,6 +122,7 @@ class Gateway:
                 if self.events is not None:
                     await self.events.stop()
                 await db.close()
+                await cache.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

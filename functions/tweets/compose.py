@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncpg
 
 from events import TweetCreated, TweetDeleted, record
+from functions.core import cache
 from functions.core.models import Tweet
 from functions.core.problems import Problem, forbidden, not_found, unprocessable
+from functions.core.timeline_store import Entry, timeline_store
+from functions.core.tweet_cache import tweet_cache
 from functions.core.tweet_views import get_tweet
 from functions.tweets.schemas import NewTweet
 from functions.tweets.text import hashtags, mentioned_usernames
@@ -77,6 +80,11 @@ async def create(pool: asyncpg.Pool, author: int, new: NewTweet) -> Tweet:
         tweet = await get_tweet(conn, tweet_id, author)
     if tweet is None:  # pragma: no cover - we just wrote it in this transaction
         raise Problem(500, "tweet vanished while being created")
+    # The author reads their own tweet back at once; fanout reaches everyone else.
+    async with cache.best_effort("new tweet"):
+        await timeline_store().push_own(Entry(tweet_id, tweet_id, author, author))
+        if parent is not None:
+            await tweet_cache().count(parent["id"], "replies", +1)
     return tweet
 
 
@@ -100,3 +108,8 @@ async def delete(pool: asyncpg.Pool, caller: int, tweet_id: int) -> None:
                 row["reply_to_id"],
             )
         await record(conn, TweetDeleted(tweet_id=str(tweet_id), author_id=str(caller)))
+    # Hydration drops a tweet it cannot find, so every timeline hides it from now on.
+    async with cache.best_effort("deleted tweet"):
+        await tweet_cache().forget_tweet(tweet_id)
+        if row["reply_to_id"] is not None:
+            await tweet_cache().count(row["reply_to_id"], "replies", -1)

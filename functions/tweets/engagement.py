@@ -13,8 +13,12 @@ import asyncpg
 
 from events import TweetLiked, TweetRetweeted, TweetUnliked, TweetUnretweeted, record
 from events.payloads import Engagement
+from functions.core import cache
 from functions.core.models import Tweet
 from functions.core.problems import not_found
+from functions.core.timeline_store import Entry, timeline_store
+from functions.core.tweet_cache import Counter, tweet_cache
+from functions.core.tweet_cache import Mark as CachedMark
 from functions.core.tweet_views import get_tweet
 
 Kind = Literal["like", "retweet"]
@@ -24,13 +28,17 @@ Kind = Literal["like", "retweet"]
 class Mark:
     table: str
     counter: str
+    cached_counter: Counter
+    cached_mark: CachedMark
     done: type[Engagement]
     undone: type[Engagement]
 
 
 MARKS: dict[Kind, Mark] = {
-    "like": Mark("likes", "like_count", TweetLiked, TweetUnliked),
-    "retweet": Mark("retweets", "retweet_count", TweetRetweeted, TweetUnretweeted),
+    "like": Mark("likes", "like_count", "likes", "liked", TweetLiked, TweetUnliked),
+    "retweet": Mark(
+        "retweets", "retweet_count", "retweets", "rted", TweetRetweeted, TweetUnretweeted
+    ),
 }
 
 
@@ -75,4 +83,20 @@ async def set_mark(pool: asyncpg.Pool, kind: Kind, user: int, tweet_id: int, on:
             )
         tweet = await get_tweet(conn, tweet_id, user)
     assert tweet is not None
+    if changed is not None:
+        await _after_commit(mark, user, tweet_id, author, on, changed)
     return tweet
+
+
+async def _after_commit(
+    mark: Mark, user: int, tweet_id: int, author: int, on: bool, changed: asyncpg.Record
+) -> None:
+    """Move the cached counter and mark as the rows moved; a retweet goes to its own timelines."""
+    async with cache.best_effort(f"{mark.table} of {tweet_id}"):
+        cached = tweet_cache()
+        await cached.count(tweet_id, mark.cached_counter, +1 if on else -1)
+        await cached.mark(mark.cached_mark, user, tweet_id, on)
+        if mark.table == "retweets":
+            entry = Entry(changed["id"], tweet_id, author, user)
+            store = timeline_store()
+            await (store.push_own(entry) if on else store.remove_own(entry))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncpg
 
 from events import UserCreated, UserUpdated, record
+from functions.core import cache
 from functions.core.models import USER_COLUMNS, User
 from functions.core.passwords import hash_password
 from functions.core.problems import conflict, not_found
+from functions.core.tweet_cache import tweet_cache
 from functions.users.schemas import ProfileUpdate, Registration
 
 
@@ -82,4 +84,6 @@ async def update_profile(pool: asyncpg.Pool, user_id: int, change: ProfileUpdate
                 bio=user.bio,
             ),
         )
+    async with cache.best_effort("profile summary"):
+        await tweet_cache().forget_user(user_id)
     return user

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Literal
 import asyncpg
 
 from events import UserFollowed, UserUnfollowed, record
+from functions.core import cache
 from functions.core.models import USER_COLUMNS, User
 from functions.core.pagination import Page, PageQuery, page_of
 from functions.core.problems import bad_request, not_found
+from functions.core.timeline_store import timeline_store
 from functions.users.schemas import Relationship
 
 if TYPE_CHECKING:
@@ -50,7 +52,10 @@ async def follow(pool: asyncpg.Pool, follower: int, followee: int) -> Relationsh
         if created:
             await _adjust_counts(conn, follower, followee, +1)
             await record(conn, UserFollowed(follower_id=str(follower), followee_id=str(followee)))
-        return await _relationship(conn, follower, followee)
+        relationship = await _relationship(conn, follower, followee)
+    if created:
+        await _forget_home(follower)
+    return relationship
 
 
 async def unfollow(pool: asyncpg.Pool, follower: int, followee: int) -> Relationship:
@@ -66,7 +71,20 @@ async def unfollow(pool: asyncpg.Pool, follower: int, followee: int) -> Relation
         if removed:
             await _adjust_counts(conn, follower, followee, -1)
             await record(conn, UserUnfollowed(follower_id=str(follower), followee_id=str(followee)))
-        return await _relationship(conn, follower, followee)
+        relationship = await _relationship(conn, follower, followee)
+    if removed:
+        await _forget_home(follower)
+    return relationship
+
+
+async def _forget_home(follower: int) -> None:
+    """The follower's next read rebuilds their timeline with (or without) the followee.
+
+    The fanout function makes the same change in place when the event arrives; this makes
+    it visible to the follower at once.
+    """
+    async with cache.best_effort("home timeline after a follow change"):
+        await timeline_store().forget("home", follower)
 
 
 async def _adjust_counts(conn: Connection, follower: int, followee: int, delta: int) -> None:

@@ -1,0 +1,1 @@
+"""The timeline Service: home and user timelines, read from Redis and rebuilt from SQL."""
