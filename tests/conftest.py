@@ -25,6 +25,8 @@ os.environ["REDIS_PREFIX"] = f"{TEST_DB}:"
 # Small fanout tiers, so a handful of followers exercises every class (test_timelines).
 os.environ["FANOUT_PUSH_ALL_BELOW"] = "3"
 os.environ["FANOUT_PULL_ABOVE"] = "5"
+# Short Redis timelines, so paging past their trimmed end (into PostgreSQL) is tested too.
+os.environ["TIMELINE_SIZE"] = "30"
 
 import aio_pika  # noqa: E402
 import httpx  # noqa: E402
@@ -34,6 +36,7 @@ from events.broker import exchange_name  # noqa: E402
 from functions.core import cache, db  # noqa: E402
 from functions.core.config import settings  # noqa: E402
 from functions.core.migrations import drop_database, migrate  # noqa: E402
+from functions.local.events import EventPlane  # noqa: E402
 from functions.local.gateway import Gateway, build_gateway  # noqa: E402
 from functions.local.triggers import load_triggers  # noqa: E402
 from tests.support import Account, MakeAccount, unique_name  # noqa: E402
@@ -67,6 +70,15 @@ async def _delete_broker_namespace() -> None:
             await channel.queue_delete(trigger.queue)
             await channel.queue_delete(trigger.dead_letter_queue)
         await channel.exchange_delete(exchange_name(cfg.broker_namespace))
+
+
+@pytest.fixture(scope="module")
+async def event_plane(database: str) -> AsyncIterator[EventPlane]:
+    """The relay and the Trigger dispatcher, for tests that follow events end to end."""
+    plane = EventPlane()
+    await plane.start()
+    yield plane
+    await plane.stop()
 
 
 @pytest.fixture(scope="session")

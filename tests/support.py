@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
+import pytest
 
 
 @dataclass
@@ -38,3 +40,12 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     assert isinstance(body["detail"], str)
     assert body["detail"]
     return body
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15) -> None:
+    """Wait for something the event pipeline does asynchronously; fail after `within` s."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail("condition not reached in time")
+        await asyncio.sleep(0.05)

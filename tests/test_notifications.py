@@ -5,33 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aio_pika
 import httpx
-import pytest
 
 from functions.core.config import settings
 from functions.local.events import EventPlane
 from functions.notifier.rules import notifications_for
-from tests.support import Account, MakeAccount, assert_problem
-
-
-@pytest.fixture(scope="module")
-async def event_plane(database: str) -> AsyncIterator[EventPlane]:
-    plane = EventPlane()
-    await plane.start()
-    yield plane
-    await plane.stop()
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail("condition not reached in time")
-        await asyncio.sleep(0.1)
+from tests.support import Account, MakeAccount, assert_problem, eventually
 
 
 async def notes(client: httpx.AsyncClient, who: Account) -> list[dict[str, Any]]:

@@ -6,6 +6,9 @@
 - more: push to no one; readers merge that author's newest entries at read time.
 
 Everything here is idempotent (sorted-set adds and removes), as at-least-once delivery needs.
+Events of different types travel on different Triggers and may arrive in any order (a
+follow after its own unfollow), so before adding anything the database is asked whether
+it is still true; an event is a hint about what changed, PostgreSQL says what is.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class Fanout:
 
     async def posted(self, entry: Entry) -> int:
         """A tweet or retweet appeared: put it where it belongs; returns timelines reached."""
+        if not await self._still_posted(entry):
+            return 0
         actor = entry.actor_id
         reached = await self.store.push_own(entry)
         tier = self.tier(await self._followers_count(actor))
@@ -64,17 +69,39 @@ class Fanout:
 
     async def followed(self, follower: int, followee: int) -> None:
         """Backfill the followee's newest entries (or start pulling a celebrity's)."""
+        if not await self._follows(follower, followee):
+            return
         if self.tier(await self._followers_count(followee)) is Tier.PULL:
             await self.store.set_pulled(follower, followee, following=True)
             return
+        if not await self._active([follower]):
+            return  # their timeline is stale anyway: rebuilt in full when they return
         async with self.pool.acquire() as conn:
             recent = await user_entries(conn, followee, None, self.cfg.timeline_backfill)
         if recent:
             await self.store.push("home", [follower], recent)
 
     async def unfollowed(self, follower: int, followee: int) -> None:
+        if await self._follows(follower, followee):
+            return  # followed again since: that follow's event backfills
         await self.store.set_pulled(follower, followee, following=False)
         await self.store.remove_actor("home", follower, followee)
+
+    async def _still_posted(self, entry: Entry) -> bool:
+        if entry.is_retweet:
+            query = "SELECT true FROM retweets WHERE id = $1"
+        else:
+            query = "SELECT true FROM tweets WHERE id = $1 AND deleted_at IS NULL"
+        return bool(await self.pool.fetchval(query, entry.entry_id))
+
+    async def _follows(self, follower: int, followee: int) -> bool:
+        return bool(
+            await self.pool.fetchval(
+                "SELECT true FROM follows WHERE follower_id = $1 AND followee_id = $2",
+                follower,
+                followee,
+            )
+        )
 
     async def _followers_count(self, user_id: int) -> int:
         count = await self.pool.fetchval("SELECT followers_count FROM users WHERE id = $1", user_id)
