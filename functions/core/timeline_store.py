@@ -115,6 +115,15 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
+# KEYS: timeline, meta, active. ARGV: lex bound, n, user id. A page of a timeline and its
+# state, in one round trip.
+_WINDOW = """
+local meta = redis.call('HMGET', KEYS[2], 'state', 'pulled')
+return {meta[1], meta[2], redis.call('ZSCORE', KEYS[3], ARGV[3]),
+        redis.call('ZRANGE', KEYS[1], ARGV[1], '-', 'BYLEX', 'REV', 'LIMIT', 0, ARGV[2]),
+        redis.call('ZCARD', KEYS[1])}
+"""
+
 # KEYS: meta. ARGV: user id, 1 to add or 0 to remove. Edits the list of pulled authors.
 _SET_PULLED = """
 if redis.call('HGET', KEYS[1], 'state') == false then return 0 end
@@ -128,6 +137,17 @@ return 1
 """
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Up to n entries older than a bound, with the timeline's state when they were read."""
+
+    built: bool
+    pulled: list[int]  # authors merged at read time (home timelines)
+    last_active: float | None  # when the owner last read their home timeline
+    entries: list[Entry]
+    size: int  # entries held; at the cap, older ones were trimmed away
+
+
 class TimelineStore:
     """The Redis side of timelines; PostgreSQL queries live in `timeline_sources`."""
 
@@ -138,6 +158,20 @@ class TimelineStore:
         self._remove_actor = client.register_script(_REMOVE_ACTOR)
         self._finish = client.register_script(_FINISH_BUILD)
         self._set_pulled = client.register_script(_SET_PULLED)
+        self._window = client.register_script(_WINDOW)
+
+    async def window(self, kind: Kind, user_id: int, before: int | None, n: int) -> Window:
+        state, pulled, score, members, size = await self._window(
+            keys=[timeline_key(kind, user_id), meta_key(kind, user_id), active_key()],
+            args=[lex_below(before), n, user_id],
+        )
+        return Window(
+            built=state == "ok",
+            pulled=[int(p) for p in (pulled or "").split(",") if p],
+            last_active=None if score is None else float(score),
+            entries=[Entry.parse(m) for m in members],
+            size=int(size),
+        )
 
     async def push(self, kind: Kind, user_ids: Iterable[int], entries: Sequence[Entry]) -> int:
         """Add entries to each user's timeline that exists; returns how many took them."""

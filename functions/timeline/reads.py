@@ -26,8 +26,8 @@ from functions.core.timeline_store import (
     Entry,
     Kind,
     TimelineStore,
+    Window,
     active_key,
-    lex_below,
     meta_key,
     timeline_key,
 )
@@ -40,6 +40,7 @@ SLACK = 4
 ACTIVITY_RESOLUTION_S = 60
 
 Source = Callable[[int | None, int], Awaitable[list[Entry]]]
+Read = tuple[int | None, int]  # (older than, how many): one call of a Source
 Hydrate = Callable[[list[Entry]], Awaitable[list[dict[str, Any]]]]
 
 
@@ -52,7 +53,7 @@ class Timelines:
 
     async def home(self, viewer: int, page: PageQuery) -> bytes:
         try:
-            source = await self._home_source(viewer)
+            source = await self._home_source(viewer, _first_read(page))
             return await _page(source, self._hydrate_cached(viewer), page)
         except (RedisError, OSError):
             return await _page(self._pg_home(viewer), self._hydrate_pg(viewer), page)
@@ -61,36 +62,30 @@ class Timelines:
         if not await self.pool.fetchval("SELECT true FROM users WHERE id = $1", user_id):
             raise not_found(f"user {user_id} does not exist")
         try:
-            source = await self._user_source(user_id)
+            source = await self._user_source(user_id, _first_read(page))
             return await _page(source, self._hydrate_cached(viewer), page)
         except (RedisError, OSError):
             return await _page(self._pg_user(user_id), self._hydrate_pg(viewer), page)
 
     # --- entry sources ------------------------------------------------------------------
 
-    async def _home_source(self, viewer: int) -> Source:
-        r = self.store.redis
+    async def _home_source(self, viewer: int, first: Read) -> Source:
+        window = await self.store.window("home", viewer, *first)
         now = time.time()
-        async with r.pipeline(transaction=False) as pipe:
-            pipe.hmget(meta_key("home", viewer), ["state", "pulled"])
-            pipe.zscore(active_key(), viewer)
-            (state, pulled_text), last_active = await pipe.execute()
+        last_active = window.last_active
         # A reader inactive for longer than the window missed mid-size authors' tweets.
         fresh = last_active is not None and last_active >= now - self.cfg.active_window_s
-        if state != "ok" or not fresh:
-            await r.zadd(active_key(), {str(viewer): now})
+        prefetched: Window | None = window
+        if not window.built or not fresh:
+            await self.store.redis.zadd(active_key(), {str(viewer): now})
             pulled = await self._build_home(viewer)
+            prefetched = None
         else:
-            pulled = [int(p) for p in (pulled_text or "").split(",") if p]
-            if last_active < now - ACTIVITY_RESOLUTION_S:
-                ttl_ms = self.cfg.active_window_s * 1000
-                async with r.pipeline(transaction=False) as pipe:
-                    pipe.zadd(active_key(), {str(viewer): now})
-                    pipe.pexpire(timeline_key("home", viewer), ttl_ms)
-                    pipe.pexpire(meta_key("home", viewer), ttl_ms)
-                    await pipe.execute()
-        own = self._cached("home", viewer, self._pg_home(viewer))
-        others = [await self._user_source(a) for a in pulled]
+            pulled = window.pulled
+            if last_active is not None and last_active < now - ACTIVITY_RESOLUTION_S:
+                await self._still_active(viewer, now)
+        own = self._cached("home", viewer, self._pg_home(viewer), first, prefetched)
+        others = [await self._user_source(a, first) for a in pulled]
 
         async def merged(before: int | None, n: int) -> list[Entry]:
             parts = [await s(before, n) for s in (own, *others)]
@@ -98,26 +93,37 @@ class Timelines:
 
         return merged if others else own
 
-    async def _user_source(self, user_id: int) -> Source:
-        state = await self.store.redis.hget(meta_key("user", user_id), "state")
-        if state != "ok":
-            await self._build_user(user_id)
-        return self._cached("user", user_id, self._pg_user(user_id))
+    async def _still_active(self, viewer: int, now: float) -> None:
+        ttl_ms = self.cfg.active_window_s * 1000
+        async with self.store.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(active_key(), {str(viewer): now})
+            pipe.pexpire(timeline_key("home", viewer), ttl_ms)
+            pipe.pexpire(meta_key("home", viewer), ttl_ms)
+            await pipe.execute()
 
-    def _cached(self, kind: Kind, user_id: int, fallback: Source) -> Source:
-        """Entries from a Redis timeline, and from PostgreSQL past its trimmed end."""
-        r, cap = self.store.redis, self.store.cap
+    async def _user_source(self, user_id: int, first: Read) -> Source:
+        window: Window | None = await self.store.window("user", user_id, *first)
+        if window is None or not window.built:
+            await self._build_user(user_id)
+            window = None
+        return self._cached("user", user_id, self._pg_user(user_id), first, window)
+
+    def _cached(
+        self, kind: Kind, user_id: int, fallback: Source, first: Read, prefetched: Window | None
+    ) -> Source:
+        """Entries from a Redis timeline, and from PostgreSQL past its trimmed end.
+
+        `prefetched` is the first read, already done while checking the timeline's state.
+        """
 
         async def read(before: int | None, n: int) -> list[Entry]:
-            async with r.pipeline(transaction=False) as pipe:
-                pipe.zrange(
-                    timeline_key(kind, user_id), lex_below(before), "-",
-                    desc=True, bylex=True, offset=0, num=n,
-                )  # fmt: skip
-                pipe.zcard(timeline_key(kind, user_id))
-                members, size = await pipe.execute()
-            entries = [Entry.parse(m) for m in members]
-            if len(entries) < n and size >= cap:  # older entries were trimmed away
+            nonlocal prefetched
+            if prefetched is not None and (before, n) == first:
+                window, prefetched = prefetched, None
+            else:
+                window = await self.store.window(kind, user_id, before, n)
+            entries = window.entries
+            if len(entries) < n and window.size >= self.store.cap:  # older ones trimmed away
                 older = await fallback(entries[-1].entry_id if entries else before, n)
                 entries = (entries + older)[:n]
             return entries
@@ -219,6 +225,10 @@ def _newest(parts: list[list[Entry]], n: int) -> list[Entry]:
             if len(out) == n:
                 break
     return out
+
+
+def _first_read(page: PageQuery) -> Read:
+    return page.before, page.limit + 1 + SLACK
 
 
 async def _page(source: Source, hydrate: Hydrate, page: PageQuery) -> bytes:

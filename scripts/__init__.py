@@ -1,0 +1,1 @@
+"""Project scripts that are Python (benchmarks); shell scripts sit beside them."""
