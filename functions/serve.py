@@ -1,9 +1,12 @@
 """Serve chirp with Hypercorn: the whole local stack, or one function as its container does.
 
 `python -m functions.serve` serves the local gateway (every function, routed by the
-HTTPRoutes) over HTTP/1.1, HTTP/2 and HTTP/3. `python -m functions.serve --function users`
-serves one function, the way its Knative Service runs it (TLS_ENABLED=false: plain HTTP/1.1
-and h2c behind the cluster's gateway).
+HTTPRoutes) over HTTP/1.1, HTTP/2 and HTTP/3. `python -m functions.serve --function users
+--plain --host 0.0.0.0` serves one function the way its container does in a Knative Service
+(plain HTTP/1.1 and h2c on $PORT behind the cluster's gateway; see the Dockerfile).
+
+Settings the Services set in knative/ (their literal env and the ConfigMaps marked for local
+use) apply here too, unless the environment already sets them.
 
 One Hypercorn process: its HTTP/3 (aioquic) does not work with several workers, because
 QUIC packets would land in the wrong worker (pgjones/hypercorn#114).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 from pathlib import Path
@@ -21,9 +25,9 @@ from pathlib import Path
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
-from functions.core.config import settings
 from functions.local.gateway import Gateway, build_gateway
 from functions.local.manifests import REPO_ROOT
+from functions.local.service_env import service_env
 from functions.local.tls import ensure_dev_certificates
 
 
@@ -59,7 +63,8 @@ def hypercorn_config(host: str, port: int, tls_dir: Path | None) -> Config:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve chirp locally over HTTP/1.1, 2 and 3.")
     parser.add_argument("--host", default="localhost")
-    parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443))
+    parser.add_argument("--plain", action="store_true", help="no TLS (behind a gateway)")
     parser.add_argument("--tls-dir", type=Path, default=REPO_ROOT / ".local" / "tls")
     parser.add_argument("--function", help="serve only this function (its container's job)")
     args = parser.parse_args()
@@ -69,7 +74,9 @@ def main() -> None:
     for noisy in ("quic", "httpx"):  # an INFO line per QUIC handshake / event delivery
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    tls_dir = args.tls_dir if settings().tls_enabled else None
+    for name, value in service_env([args.function] if args.function else None).items():
+        os.environ.setdefault(name, value)
+    tls_dir = None if args.plain else args.tls_dir
     config = hypercorn_config(args.host, args.port, tls_dir)
     app = Gateway.single(args.function) if args.function else build_gateway(with_events=True)
     scheme = "https" if tls_dir else "http"

@@ -10,6 +10,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 
+from functions.local.service_env import service_env
+
+# What the Knative Services set applies here as it does to the local stack...
+for _name, _value in service_env().items():
+    os.environ.setdefault(_name, _value)
+# ...and this run's own stores and smaller tiers on top.
+
 TEST_DB = f"chirp_test_{uuid.uuid4().hex[:12]}"
 _BASE_URL = os.environ.get(
     "CHIRP_TEST_DATABASE_BASE", "postgresql://postgres:postgres@127.0.0.1:5432"

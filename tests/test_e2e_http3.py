@@ -55,7 +55,7 @@ def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "--tls-dir",
             str(tls_dir),
         ],
-        env={**os.environ, "TLS_ENABLED": "true"},
+        env=dict(os.environ),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -10,6 +10,7 @@ from typing import Any
 import aio_pika
 import httpx
 
+from functions.core import db
 from functions.core.config import settings
 from functions.local.events import EventPlane
 from functions.notifier.rules import notifications_for
@@ -140,8 +141,9 @@ async def test_a_poisoned_event_is_dead_lettered_and_blocks_nothing(
     client: httpx.AsyncClient, make_account: MakeAccount, event_plane: EventPlane
 ) -> None:
     alice, bob = await make_account(), await make_account()
-    await _publish(event_plane, "chirp.user.followed", {"nonsense": True}, str(uuid.uuid4()))
-    await _publish(event_plane, "chirp.user.followed", b"{not json", str(uuid.uuid4()))
+    poison = [str(uuid.uuid4()), str(uuid.uuid4())]
+    await _publish(event_plane, "chirp.user.followed", {"nonsense": True}, poison[0])
+    await _publish(event_plane, "chirp.user.followed", b"{not json", poison[1])
     await _publish(
         event_plane,
         "chirp.user.followed",
@@ -153,15 +155,21 @@ async def test_a_poisoned_event_is_dead_lettered_and_blocks_nothing(
         return len(await notes(client, alice)) == 1
 
     await eventually(delivered)
-    trigger = next(
-        t for t in event_plane.triggers if t.filters.get("type") == "chirp.user.followed"
+    pool = await db.pool()
+
+    async def kept() -> bool:
+        count = await pool.fetchval(
+            "SELECT count(*) FROM dead_letters WHERE event_id = ANY ($1)", poison
+        )
+        return bool(count == 2 * len(poison))  # once for each subscriber: notifier, fanout
+
+    await eventually(kept)
+    rows = await pool.fetch(
+        "SELECT * FROM dead_letters WHERE event_id = $1 AND destination LIKE '%notifier%'",
+        poison[0],
     )
-    connection = await aio_pika.connect(settings().rabbitmq_url)
-    async with connection:
-        channel = await connection.channel()
-
-        async def parked() -> bool:
-            queue = await channel.declare_queue(trigger.dead_letter_queue, durable=True)
-            return (queue.declaration_result.message_count or 0) >= 2
-
-        await eventually(parked)
+    assert len(rows) == 1
+    assert rows[0]["type"] == "chirp.user.followed"
+    assert rows[0]["error_code"] == "400"  # final at once: a malformed event is not retried
+    assert "malformed" in rows[0]["error_data"]
+    assert json.loads(rows[0]["data"]) == {"nonsense": True}

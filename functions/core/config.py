@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -16,16 +17,14 @@ log = logging.getLogger(__name__)
 _DEV_JWT_SECRET = "chirp-local-development-secret-change-me"  # noqa: S105 - dev default only
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
     if raw in (None, ""):
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        return int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be an integer, not {raw!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +36,6 @@ class Settings:
     broker_namespace: str
     elasticsearch_url: str | None
     minio_endpoint: str | None
-    tls_enabled: bool
-    instance_id: int
     jwt_secret: str
     jwt_issuer: str
     access_token_ttl_s: int
@@ -60,10 +57,11 @@ class Settings:
         return self.environment == "production"
 
 
-def load_settings() -> Settings:
-    """Build settings from the current environment (no caching: tests change it)."""
-    environment = os.environ.get("CHIRP_ENV", "development")
-    jwt_secret = os.environ.get("JWT_SECRET", "")
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from an environment, by default this process's (no caching here)."""
+    env = os.environ if env is None else env
+    environment = env.get("CHIRP_ENV", "development")
+    jwt_secret = env.get("JWT_SECRET", "")
     if not jwt_secret:
         if environment == "production":
             raise RuntimeError("JWT_SECRET must be set when CHIRP_ENV=production")
@@ -72,35 +70,31 @@ def load_settings() -> Settings:
         raise RuntimeError("JWT_SECRET must be at least 32 bytes (RFC 7518 3.2 for HS256)")
     return Settings(
         environment=environment,
-        database_url=os.environ.get(
-            "DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/chirp"
-        ),
-        redis_addr=os.environ.get("REDIS_ADDR", "127.0.0.1:6379"),
-        rabbitmq_url=os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+        database_url=env.get("DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/chirp"),
+        redis_addr=env.get("REDIS_ADDR", "127.0.0.1:6379"),
+        rabbitmq_url=env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
         # Prefix of the broker's exchange and queues, so stacks sharing a RabbitMQ stay apart.
-        broker_namespace=os.environ.get("BROKER_NAMESPACE", "chirp"),
-        elasticsearch_url=os.environ.get("ELASTICSEARCH_URL") or None,
-        minio_endpoint=os.environ.get("MINIO_ENDPOINT") or None,
-        tls_enabled=_bool("TLS_ENABLED", True),
-        instance_id=_int("INSTANCE_ID", 0),
+        broker_namespace=env.get("BROKER_NAMESPACE", "chirp"),
+        elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
+        minio_endpoint=env.get("MINIO_ENDPOINT") or None,
         jwt_secret=jwt_secret,
-        jwt_issuer=os.environ.get("JWT_ISSUER", "chirp"),
-        access_token_ttl_s=_int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
-        refresh_token_ttl_s=_int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
-        argon2_time_cost=_int("ARGON2_TIME_COST", 2),
-        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 19 * 1024),
-        argon2_parallelism=_int("ARGON2_PARALLELISM", 1),
-        db_pool_min=_int("DB_POOL_MIN", 1),
-        db_pool_max=_int("DB_POOL_MAX", 10),
+        jwt_issuer=env.get("JWT_ISSUER", "chirp"),
+        access_token_ttl_s=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),
+        refresh_token_ttl_s=_int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600),
+        argon2_time_cost=_int(env, "ARGON2_TIME_COST", 2),
+        argon2_memory_kib=_int(env, "ARGON2_MEMORY_KIB", 19 * 1024),
+        argon2_parallelism=_int(env, "ARGON2_PARALLELISM", 1),
+        db_pool_min=_int(env, "DB_POOL_MIN", 1),
+        db_pool_max=_int(env, "DB_POOL_MAX", 10),
         # Every key this stack writes starts with it, so stacks sharing a Redis stay apart.
-        redis_prefix=os.environ.get("REDIS_PREFIX", "chirp:"),
+        redis_prefix=env.get("REDIS_PREFIX", "chirp:"),
         # Twitter keeps about 800 ids per home timeline; deeper pages are read from PostgreSQL.
-        timeline_size=_int("TIMELINE_SIZE", 800),
-        timeline_backfill=_int("TIMELINE_BACKFILL", 100),
+        timeline_size=_int(env, "TIMELINE_SIZE", 800),
+        timeline_backfill=_int(env, "TIMELINE_BACKFILL", 100),
         # Smart fanout tiers by follower count: push to all, push to the active, or pull.
-        fanout_push_all_below=_int("FANOUT_PUSH_ALL_BELOW", 10_000),
-        fanout_pull_above=_int("FANOUT_PULL_ABOVE", 1_000_000),
-        active_window_s=_int("TIMELINE_ACTIVE_SECONDS", 7 * 24 * 3600),
+        fanout_push_all_below=_int(env, "FANOUT_PUSH_ALL_BELOW", 10_000),
+        fanout_pull_above=_int(env, "FANOUT_PULL_ABOVE", 1_000_000),
+        active_window_s=_int(env, "TIMELINE_ACTIVE_SECONDS", 7 * 24 * 3600),
     )
 
 
@@ -111,3 +105,20 @@ def settings() -> Settings:
     if loaded.jwt_secret == _DEV_JWT_SECRET:
         log.warning("JWT_SECRET is not set: using the insecure local development secret")
     return loaded
+
+
+class _Recorder(dict[str, str]):
+    def __init__(self) -> None:
+        super().__init__(JWT_SECRET="x" * 32)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def setting_names() -> frozenset[str]:
+    """Every environment variable chirp reads: manifests may set these and nothing else."""
+    recorder = _Recorder()
+    load_settings(recorder)
+    return frozenset(recorder.read)

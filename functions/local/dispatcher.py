@@ -4,13 +4,16 @@ Per Trigger (from knative/): a durable queue bound to the broker exchange by the
 filter attributes, and a consumer that POSTs each event to the subscriber function in
 CloudEvents HTTP binary mode. Retries follow the Trigger's delivery spec (exponential or
 linear backoff); 2xx acknowledges, 4xx other than 404/409/429 is final, anything else is
-retried; an event that keeps failing is parked in the Trigger's dead-letter queue. Each
-event is delivered in its own task, so a poisoned one never blocks those behind it.
+retried. An event that keeps failing goes to the Trigger's dead-letter sink with Knative's
+error extensions; should the sink fail too, it is parked in the Trigger's dead-letter queue,
+so nothing is ever dropped. Each event is delivered in its own task, so a poisoned one never
+blocks those behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -46,9 +49,11 @@ def should_retry(status: int) -> bool:
 
 
 class TriggerConsumer:
-    def __init__(self, trigger: Trigger, client: httpx.AsyncClient) -> None:
+    def __init__(self, trigger: Trigger, clients: Mapping[str, httpx.AsyncClient]) -> None:
         self.trigger = trigger
-        self.client = client
+        self.client = clients[trigger.subscriber]
+        sink = trigger.delivery.dead_letter_sink
+        self.sink = None if sink is None else clients[sink]
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self, channel: AbstractChannel) -> None:
@@ -66,7 +71,7 @@ class TriggerConsumer:
     async def deliver(self, message: AbstractIncomingMessage) -> None:
         headers = binary_mode_headers(message)
         delivery = self.trigger.delivery
-        attempt, reason = 0, ""
+        attempt, reason, code = 0, "", ""
         while True:
             try:
                 response = await self.client.post(
@@ -75,10 +80,10 @@ class TriggerConsumer:
                 if 200 <= response.status_code < 300:
                     await message.ack()
                     return
-                reason = f"HTTP {response.status_code}"
+                code, reason = str(response.status_code), response.text[:1000]
                 retry = should_retry(response.status_code)
             except Exception as exc:  # the subscriber is down or crashed: retry
-                reason, retry = repr(exc), True
+                code, reason, retry = "", repr(exc), True
             if not retry or attempt >= delivery.retry:
                 break
             attempt += 1
@@ -90,9 +95,33 @@ class TriggerConsumer:
             attempt + 1,
             reason,
         )
-        await self._dead_letter(message, reason)
+        if not await self._to_sink(message, headers, code, reason):
+            await self._park(message, reason)
 
-    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+    async def _to_sink(
+        self, message: AbstractIncomingMessage, headers: dict[str, str], code: str, reason: str
+    ) -> bool:
+        """Send to the dead-letter sink as Knative does: the event plus why it failed."""
+        if self.sink is None:
+            return False
+        extensions = {
+            "ce-knativeerrordest": f"http://{self.trigger.subscriber}/",
+            "ce-knativeerrordata": base64.b64encode(reason.encode()).decode(),
+        } | ({"ce-knativeerrorcode": code} if code else {})
+        try:
+            response = await self.sink.post("http://sink/", content=message.body,
+                                            headers=headers | extensions)  # fmt: skip
+        except Exception:
+            log.exception("trigger %s: dead-letter sink failed", self.trigger.name)
+            return False
+        if not 200 <= response.status_code < 300:
+            log.warning("trigger %s: dead-letter sink answered %d", self.trigger.name,
+                        response.status_code)  # fmt: skip
+            return False
+        await message.ack()
+        return True
+
+    async def _park(self, message: AbstractIncomingMessage, reason: str) -> None:
         dead = aio_pika.Message(
             body=message.body,
             content_type=message.content_type,
@@ -119,7 +148,7 @@ class Dispatcher:
 
     def __init__(self, triggers: list[Trigger], subscribers: Mapping[str, ASGIApp]) -> None:
         self.triggers = triggers
-        missing = {t.subscriber for t in triggers} - set(subscribers)
+        missing = set().union(*(t.functions for t in triggers)) - set(subscribers)
         if missing:
             raise ValueError(f"no function for Trigger subscribers: {sorted(missing)}")
         self.subscribers = subscribers
@@ -134,7 +163,7 @@ class Dispatcher:
         for trigger in self.triggers:
             channel = await self.connection.channel()
             await channel.set_qos(prefetch_count=PREFETCH)
-            await TriggerConsumer(trigger, self._clients[trigger.subscriber]).start(channel)
+            await TriggerConsumer(trigger, self._clients).start(channel)
         log.info("dispatcher: %d triggers", len(self.triggers))
 
     async def close(self) -> None:

@@ -17,8 +17,8 @@ class EventPlane:
     def __init__(self) -> None:
         cfg = settings()
         self.triggers = load_triggers(cfg.broker_namespace)
-        subscribers = {t.subscriber for t in self.triggers}
-        self.dispatcher = Dispatcher(self.triggers, {s: function_app(s) for s in subscribers})
+        functions = set().union(*(t.functions for t in self.triggers))
+        self.dispatcher = Dispatcher(self.triggers, {f: function_app(f) for f in functions})
         self._relay: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

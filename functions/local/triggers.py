@@ -26,6 +26,7 @@ class Delivery:
     retry: int = 0
     backoff_policy: Literal["exponential", "linear"] = "exponential"
     backoff_delay_s: float = 0.2
+    dead_letter_sink: str | None = None  # a Knative Service, by name
 
     def delay(self, attempt: int) -> float:
         """Wait before retry number `attempt` (1-based), as Knative computes it."""
@@ -47,6 +48,12 @@ class Trigger:
         return f"{self.namespace}.trigger.{self.name}"
 
     @property
+    def functions(self) -> set[str]:
+        """The functions this Trigger delivers to: its subscriber and its dead-letter sink."""
+        sink = self.delivery.dead_letter_sink
+        return {self.subscriber} | ({sink} if sink else set())
+
+    @property
     def dead_letter_queue(self) -> str:
         return f"{self.queue}.dead-letter"
 
@@ -58,7 +65,23 @@ def _delivery(spec: dict[str, Any] | None) -> Delivery:
         retry=int(spec.get("retry", 0)),
         backoff_policy=spec.get("backoffPolicy", "exponential"),
         backoff_delay_s=iso_seconds(spec.get("backoffDelay", "PT0.2S")),
+        dead_letter_sink=_service_ref(spec.get("deadLetterSink")),
     )
+
+
+def _service_ref(destination: dict[str, Any] | None) -> str | None:
+    """The Knative Service a Destination names (`ref`); other kinds have no local meaning."""
+    if not destination:
+        return None
+    ref = destination.get("ref")
+    if (
+        not ref
+        or ref.get("kind") != "Service"
+        or "serving.knative.dev" not in ref.get("apiVersion", "")
+    ):
+        raise ValueError(f"dead-letter sink {destination}: the local dispatcher needs a ksvc ref")
+    name: str = ref["name"]
+    return name
 
 
 def load_triggers(namespace: str, folder: Path | None = None) -> list[Trigger]:

@@ -129,10 +129,10 @@ async def _generate(conn: asyncpg.Connection, p: Params) -> None:
             columns=["id", "author_id", "text", "conversation_id", "hashtags"],
         )
         progress("tweets", start + n, p.tweets)
-    await conn.execute(
-        """UPDATE users u SET
-             followers_count = (SELECT count(*) FROM follows WHERE followee_id = u.id),
-             following_count = (SELECT count(*) FROM follows WHERE follower_id = u.id),
-             tweets_count = (SELECT count(*) FROM tweets WHERE author_id = u.id)"""
-    )
+    for column, query in (
+        ("followers_count", "SELECT followee_id AS id, count(*) AS n FROM follows GROUP BY 1"),
+        ("following_count", "SELECT follower_id AS id, count(*) AS n FROM follows GROUP BY 1"),
+        ("tweets_count", "SELECT author_id AS id, count(*) AS n FROM tweets GROUP BY 1"),
+    ):
+        await conn.execute(f"UPDATE users u SET {column} = c.n FROM ({query}) c WHERE u.id = c.id")
     await conn.execute("ANALYZE")

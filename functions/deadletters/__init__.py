@@ -1,0 +1,1 @@
+"""The deadletters event function: the dead-letter sink of every Trigger."""
