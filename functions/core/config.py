@@ -34,6 +34,7 @@ class Settings:
     redis_addr: str
     rabbitmq_url: str
     broker_namespace: str
+    broker_ingress_url: str | None
     elasticsearch_url: str | None
     minio_endpoint: str | None
     jwt_secret: str
@@ -75,6 +76,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rabbitmq_url=env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
         # Prefix of the broker's exchange and queues, so stacks sharing a RabbitMQ stay apart.
         broker_namespace=env.get("BROKER_NAMESPACE", "chirp"),
+        # Knative's sink for the relay: the broker's HTTP ingress (unset: publish to RabbitMQ).
+        broker_ingress_url=env.get("K_SINK") or None,
         elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
         minio_endpoint=env.get("MINIO_ENDPOINT") or None,
         jwt_secret=jwt_secret,

@@ -27,7 +27,8 @@ class EventPlane:
         await self.dispatcher.start(cfg.rabbitmq_url)
         pool = await db.pool()
         self._relay = asyncio.create_task(
-            relay.run(pool, cfg.rabbitmq_url, cfg.broker_namespace), name="outbox-relay"
+            relay.run(pool, lambda: relay.exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace)),
+            name="outbox-relay",
         )
 
     async def stop(self) -> None:
