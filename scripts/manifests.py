@@ -211,7 +211,7 @@ def check_environment(docs: list[tuple[Path, dict[str, Any]]]) -> Problems:
     problems: Problems = []
     for name, data in maps.items():
         problems += [f"ConfigMap {name}: {k} is not a setting" for k in data if k not in known]
-    for doc in _kind(docs, "Service") + _kind(docs, "Deployment"):
+    for doc in _kind(docs, "Service") + _kind(docs, "Deployment") + _kind(docs, "Job"):
         owner = f"{doc['kind']} {doc['metadata']['name']}"
         for container in _containers(doc):
             for source in container.get("envFrom", []):
