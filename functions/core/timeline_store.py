@@ -65,24 +65,35 @@ def lex_below(before: int | None) -> str:
     return "+" if before is None else f"({before:019d}"
 
 
-# KEYS: timeline, meta. ARGV: cap, member...
-# Only into a timeline that exists (built or being built); trimmed to the newest `cap`.
-_PUSH = """
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-for i = 2, #ARGV, 5000 do
-  local chunk = {}
-  for j = i, math.min(i + 4999, #ARGV) do
-    chunk[#chunk + 1] = 0
-    chunk[#chunk + 1] = ARGV[j]
+# Adds ARGV[first..] to a timeline (score 0) and trims it to the newest `cap`, in chunks
+# small enough for Lua's unpack.
+_ADD_AND_TRIM = """
+local function add_and_trim(key, first, cap)
+  for i = first, #ARGV, 5000 do
+    local chunk = {}
+    for j = i, math.min(i + 4999, #ARGV) do
+      chunk[#chunk + 1] = 0
+      chunk[#chunk + 1] = ARGV[j]
+    end
+    redis.call('ZADD', key, unpack(chunk))
   end
-  redis.call('ZADD', KEYS[1], unpack(chunk))
+  redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(cap) + 1))
 end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[1]) + 1))
+"""
+
+# KEYS: timeline, meta. ARGV: cap, member...
+# Only into a timeline that exists (built or being built).
+_PUSH = (
+    _ADD_AND_TRIM
+    + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+add_and_trim(KEYS[1], 2, ARGV[1])
 if redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], math.max(redis.call('PTTL', KEYS[2]), 1))
 end
 return 1
 """
+)
 
 # KEYS: timeline. ARGV: actor id. Removes every entry that actor put there (unfollow).
 _REMOVE_ACTOR = """
@@ -98,22 +109,17 @@ return #gone
 
 # KEYS: timeline, meta. ARGV: token, ttl ms, cap, pulled ids (comma list), member...
 # Finishes a build only if no one invalidated or rebuilt the timeline meanwhile.
-_FINISH_BUILD = """
+_FINISH_BUILD = (
+    _ADD_AND_TRIM
+    + """
 if redis.call('HGET', KEYS[2], 'state') ~= ARGV[1] then return 0 end
-for i = 5, #ARGV, 5000 do
-  local chunk = {}
-  for j = i, math.min(i + 4999, #ARGV) do
-    chunk[#chunk + 1] = 0
-    chunk[#chunk + 1] = ARGV[j]
-  end
-  redis.call('ZADD', KEYS[1], unpack(chunk))
-end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[3]) + 1))
+add_and_trim(KEYS[1], 5, ARGV[3])
 redis.call('HSET', KEYS[2], 'state', 'ok', 'pulled', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 """
+)
 
 # KEYS: timeline, meta, active. ARGV: lex bound, n, user id. A page of a timeline and its
 # state, in one round trip.

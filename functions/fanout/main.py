@@ -7,12 +7,10 @@ is a sorted-set add or remove.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import functions_framework.aio
 from cloudevents.http.event import CloudEvent
-from starlette.exceptions import HTTPException
 
 from events import (
     EventType,
@@ -24,6 +22,7 @@ from events import (
     UserUnfollowed,
 )
 from functions.core import db
+from functions.core.cloudevents import event_data, malformed_is_final
 from functions.core.config import settings
 from functions.core.timeline_store import Entry, timeline_store
 from functions.fanout.deliver import Fanout
@@ -55,10 +54,6 @@ async def apply(fanout: Fanout, event_type: str, data: Any) -> None:
 @functions_framework.aio.cloud_event
 async def fanout(event: CloudEvent) -> None:
     """The Knative Service entry point (FUNCTION_TARGET=fanout)."""
-    try:
-        data = event.get_data()
-        if isinstance(data, bytes | str):
-            data = json.loads(data)
-        await apply(Fanout(await db.pool(), timeline_store(), settings()), event["type"], data)
-    except ValueError as exc:  # undecodable JSON, or a payload that fails its model
-        raise HTTPException(400, f"malformed {event['type']} event: {exc}") from exc
+    fanout = Fanout(await db.pool(), timeline_store(), settings())
+    with malformed_is_final(event):
+        await apply(fanout, event["type"], event_data(event))

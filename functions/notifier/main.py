@@ -6,14 +6,13 @@ never doubles a notification.
 
 from __future__ import annotations
 
-import json
 import logging
 
 import functions_framework.aio
 from cloudevents.http.event import CloudEvent
-from starlette.exceptions import HTTPException
 
 from functions.core import db
+from functions.core.cloudevents import event_data, malformed_is_final
 from functions.notifications import store
 from functions.notifier.rules import notifications_for
 
@@ -23,13 +22,7 @@ log = logging.getLogger(__name__)
 @functions_framework.aio.cloud_event
 async def notifier(event: CloudEvent) -> None:
     """The Knative Service entry point (FUNCTION_TARGET=notifier)."""
-    try:
-        data = event.get_data()
-        if isinstance(data, bytes | str):
-            data = json.loads(data)
-        wanted = notifications_for(event["type"], data)
-    except ValueError as exc:  # undecodable JSON, or a payload that fails its model
-        # A malformed event will never succeed: 400 is final, so it goes to dead letters.
-        raise HTTPException(400, f"malformed {event['type']} event: {exc}") from exc
+    with malformed_is_final(event):
+        wanted = notifications_for(event["type"], event_data(event))
     if wanted:
         await store.add(await db.pool(), f"{event['source']}#{event['id']}", wanted)
