@@ -63,3 +63,49 @@ def page_of(items: Sequence[T], keys: Sequence[int], limit: int) -> Page[T]:
     if len(items) > limit:
         return Page[T](data=list(items[:limit]), next_cursor=encode_cursor(keys[limit - 1]))
     return Page[T](data=list(items), next_cursor=None)
+
+
+_OFFSET_PREFIX = "o1:"
+MAX_OFFSET = 10_000  # deeper than anyone pages a ranked list (and Elasticsearch's window)
+
+
+def encode_offset(offset: int) -> str:
+    """A cursor for ranked lists, where rank (not a key) decides the order: a position."""
+    return base64.urlsafe_b64encode(f"{_OFFSET_PREFIX}{offset}".encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError("cursor is not one this API issued") from exc
+    digits = raw[len(_OFFSET_PREFIX) :]
+    if not raw.startswith(_OFFSET_PREFIX) or not digits.isdigit() or int(digits) > MAX_OFFSET:
+        raise ValueError("cursor is not one this API issued")
+    return int(digits)
+
+
+class RankedPageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+    @field_validator("cursor")
+    @classmethod
+    def _valid_cursor(cls, value: str | None) -> str | None:
+        if value:
+            decode_offset(value)
+        return value or None
+
+    @property
+    def offset(self) -> int:
+        return decode_offset(self.cursor) if self.cursor else 0
+
+
+def ranked_page(items: Sequence[T], offset: int, limit: int) -> Page[T]:
+    """Build a page from up to limit+1 ranked rows starting at `offset`."""
+    more = len(items) > limit and offset + limit < MAX_OFFSET
+    return Page[T](
+        data=list(items[:limit]), next_cursor=encode_offset(offset + limit) if more else None
+    )

@@ -1,0 +1,1 @@
+"""The indexer event function: keeps the search index in line with PostgreSQL."""

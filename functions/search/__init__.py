@@ -1,0 +1,1 @@
+"""The search Service: tweets (full text), users (prefix and fuzzy), trending hashtags."""
