@@ -22,9 +22,12 @@ secret() {  # create a Secret once; never overwrite one that exists
   kubectl -n chirp get secret "$name" >/dev/null 2>&1 && return 0
   kubectl -n chirp create secret generic "$name" "$@"
 }
-secret chirp-secrets --from-literal=jwt-secret="${JWT_SECRET:-$(openssl rand -base64 48)}"
-secret chirp-media-env --from-literal=config.env="export MINIO_ROOT_USER=${MINIO_ROOT_USER:-chirp}
-export MINIO_ROOT_PASSWORD=${MINIO_ROOT_PASSWORD:-$(openssl rand -hex 24)}"
+minio_user="${MINIO_ROOT_USER:-chirp}"
+minio_password="${MINIO_ROOT_PASSWORD:-$(openssl rand -hex 24)}"
+secret chirp-secrets --from-literal=jwt-secret="${JWT_SECRET:-$(openssl rand -base64 48)}" \
+  --from-literal=minio-access-key="$minio_user" --from-literal=minio-secret-key="$minio_password"
+secret chirp-media-env --from-literal=config.env="export MINIO_ROOT_USER=$minio_user
+export MINIO_ROOT_PASSWORD=$minio_password"
 if ! kubectl -n chirp get secret chirp-tls >/dev/null 2>&1; then
   host="${CHIRP_HOST:-chirp.localhost}"
   .venv/bin/python -c "from functions.local.tls import ensure_dev_certificates as e; from pathlib import Path; e(Path('.local/tls'))"

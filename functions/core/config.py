@@ -37,6 +37,11 @@ class Settings:
     broker_ingress_url: str | None
     elasticsearch_url: str | None
     minio_endpoint: str | None
+    minio_access_key: str
+    minio_secret_key: str
+    minio_bucket: str
+    minio_secure: bool
+    media_dir: str
     jwt_secret: str
     jwt_issuer: str
     access_token_ttl_s: int
@@ -80,6 +85,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         broker_ingress_url=env.get("K_SINK") or None,
         elasticsearch_url=env.get("ELASTICSEARCH_URL") or None,
         minio_endpoint=env.get("MINIO_ENDPOINT") or None,
+        minio_access_key=env.get("MINIO_ACCESS_KEY", "minioadmin"),
+        minio_secret_key=env.get("MINIO_SECRET_KEY", "minioadmin"),
+        minio_bucket=env.get("MINIO_BUCKET", "media"),
+        minio_secure=env.get("MINIO_SECURE", "true").lower() in {"1", "true", "yes", "on"},
+        # Where the local media store keeps bytes (when MINIO_ENDPOINT is not set).
+        media_dir=env.get("MEDIA_DIR", ".local/media"),
         jwt_secret=jwt_secret,
         jwt_issuer=env.get("JWT_ISSUER", "chirp"),
         access_token_ttl_s=_int(env, "ACCESS_TOKEN_TTL_SECONDS", 15 * 60),

@@ -9,8 +9,9 @@ import asyncpg
 
 from events import TweetCreated, TweetDeleted, record
 from functions.core import cache
+from functions.core.media_refs import require_attachable
 from functions.core.models import Tweet
-from functions.core.problems import Problem, forbidden, not_found, unprocessable
+from functions.core.problems import Problem, forbidden, not_found
 from functions.core.timeline_store import Entry, timeline_store
 from functions.core.tweet_cache import tweet_cache
 from functions.core.tweet_views import get_tweet
@@ -20,10 +21,7 @@ from functions.tweets.text import hashtags, mentioned_usernames
 
 async def create(pool: asyncpg.Pool, author: int, new: NewTweet) -> Tweet:
     if new.media_ids:
-        # Media ids are checked against the media store once it exists; until then none is known.
-        raise unprocessable(
-            "media_ids: unknown media", [{"field": "media_ids", "message": "unknown media id"}]
-        )
+        await require_attachable(pool, author, new.media_ids, "media_ids")
     tags = hashtags(new.text)
     async with pool.acquire() as conn, conn.transaction():
         parent = None
@@ -48,8 +46,8 @@ async def create(pool: asyncpg.Pool, author: int, new: NewTweet) -> Tweet:
         conversation_id = parent["conversation_id"] if parent else tweet_id
         created_at = await conn.fetchval(
             """INSERT INTO tweets (id, author_id, text, reply_to_id, conversation_id,
-                                   hashtags, mention_ids)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at""",
+                                   hashtags, mention_ids, media_ids)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING created_at""",
             tweet_id,
             author,
             new.text,
@@ -57,6 +55,7 @@ async def create(pool: asyncpg.Pool, author: int, new: NewTweet) -> Tweet:
             conversation_id,
             tags,
             mention_ids,
+            list(dict.fromkeys(new.media_ids)),
         )
         await conn.execute("UPDATE users SET tweets_count = tweets_count + 1 WHERE id = $1", author)
         if parent is not None:

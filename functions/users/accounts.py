@@ -6,6 +6,7 @@ import asyncpg
 
 from events import UserCreated, UserUpdated, record
 from functions.core import cache
+from functions.core.media_refs import require_attachable
 from functions.core.models import USER_COLUMNS, User
 from functions.core.passwords import hash_password
 from functions.core.problems import conflict, not_found
@@ -55,22 +56,32 @@ async def get_by_username(pool: asyncpg.Pool, username: str) -> User:
     return User.from_row(row)
 
 
-async def update_profile(pool: asyncpg.Pool, user_id: int, change: ProfileUpdate) -> User:
+async def update_profile(
+    pool: asyncpg.Pool, user_id: int, change: ProfileUpdate, media_base_url: str = ""
+) -> User:
     """Change only the fields the client sent; an empty change returns the profile as is."""
     fields = change.model_dump(exclude_unset=True, exclude_none=True)
     if not fields:
         return await get_by_id(pool, user_id)
+    avatar_url = None
+    if change.avatar_media_id is not None:
+        await require_attachable(
+            pool, user_id, [change.avatar_media_id], "avatar_media_id", images_only=True
+        )
+        avatar_url = f"{media_base_url}/media/{change.avatar_media_id}/content"
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             f"""UPDATE users
                    SET display_name = coalesce($2, display_name),
                        bio = coalesce($3, bio),
+                       avatar_url = coalesce($4, avatar_url),
                        updated_at = now()
                  WHERE id = $1
              RETURNING {USER_COLUMNS}""",
             user_id,
             fields.get("display_name"),
             fields.get("bio"),
+            avatar_url,
         )
         if row is None:
             raise not_found(f"user {user_id} does not exist")

@@ -55,7 +55,8 @@ async def update(request: Request, params: Params) -> Response:
         await accounts.get_by_id(pool, user_id)  # 404 for a user that does not exist
         raise forbidden("you can only edit your own profile")
     change = await json_body(request, ProfileUpdate)
-    return json_response(await accounts.update_profile(pool, caller, change))
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    return json_response(await accounts.update_profile(pool, caller, change, base))
 
 
 @router.route("POST", "/users/{id}/follow")

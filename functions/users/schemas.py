@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from functions.core.models import Id
+from functions.core.models import Id, IdIn
 from functions.core.text import clean_text
 
 USERNAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -52,6 +52,8 @@ class Registration(Body):
 class ProfileUpdate(Body):
     display_name: str | None = None
     bio: str | None = None
+    # An image the user uploaded (POST /media/upload); the avatar is served from the media store.
+    avatar_media_id: IdIn | None = None
 
     _check_display_name = field_validator("display_name")(_display_name)
 

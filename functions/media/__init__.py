@@ -1,0 +1,1 @@
+"""The media Service: uploads (direct and presigned), info, bytes with ranges, delete."""
