@@ -14,24 +14,41 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
-_PREFIX = "k1:"
+_KEY = "k1:"  # keyset cursors: the last key seen
+_OFFSET = "o1:"  # ranked lists: a position
+MAX_OFFSET = 10_000  # deeper than anyone pages a ranked list (and Elasticsearch's window)
 
 
-def encode_cursor(key: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{key}".encode()).decode().rstrip("=")
+def _encode(prefix: str, number: int) -> str:
+    return base64.urlsafe_b64encode(f"{prefix}{number}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def _decode(prefix: str, cursor: str, highest: int) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise ValueError("cursor is not one this API issued") from exc
-    if not raw.startswith(_PREFIX) or not raw[len(_PREFIX) :].isdigit():
+    digits = raw[len(prefix) :]
+    if not raw.startswith(prefix) or not digits.isdigit() or int(digits) > highest:
         raise ValueError("cursor is not one this API issued")
-    key = int(raw[len(_PREFIX) :])
-    if key > 2**63 - 1:
-        raise ValueError("cursor is not one this API issued")
-    return key
+    return int(digits)
+
+
+def encode_cursor(key: int) -> str:
+    return _encode(_KEY, key)
+
+
+def decode_cursor(cursor: str) -> int:
+    return _decode(_KEY, cursor, 2**63 - 1)
+
+
+def encode_offset(offset: int) -> str:
+    """A cursor for ranked lists, where rank (not a key) decides the order."""
+    return _encode(_OFFSET, offset)
+
+
+def decode_offset(cursor: str) -> int:
+    return _decode(_OFFSET, cursor, MAX_OFFSET)
 
 
 class PageQuery(BaseModel):
@@ -63,26 +80,6 @@ def page_of(items: Sequence[T], keys: Sequence[int], limit: int) -> Page[T]:
     if len(items) > limit:
         return Page[T](data=list(items[:limit]), next_cursor=encode_cursor(keys[limit - 1]))
     return Page[T](data=list(items), next_cursor=None)
-
-
-_OFFSET_PREFIX = "o1:"
-MAX_OFFSET = 10_000  # deeper than anyone pages a ranked list (and Elasticsearch's window)
-
-
-def encode_offset(offset: int) -> str:
-    """A cursor for ranked lists, where rank (not a key) decides the order: a position."""
-    return base64.urlsafe_b64encode(f"{_OFFSET_PREFIX}{offset}".encode()).decode().rstrip("=")
-
-
-def decode_offset(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ValueError("cursor is not one this API issued") from exc
-    digits = raw[len(_OFFSET_PREFIX) :]
-    if not raw.startswith(_OFFSET_PREFIX) or not digits.isdigit() or int(digits) > MAX_OFFSET:
-        raise ValueError("cursor is not one this API issued")
-    return int(digits)
 
 
 class RankedPageQuery(BaseModel):
