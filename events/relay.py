@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -124,14 +124,16 @@ async def http_sink(url: str) -> AsyncIterator[Sink]:
 
 
 async def run(
-    pool: asyncpg.Pool,
+    get_pool: Callable[[], Awaitable[asyncpg.Pool]],
     connect: Callable[[], AbstractAsyncContextManager[Sink]],
     idle_sleep: float = 0.05,
 ) -> None:
-    """Relay forever (until cancelled), surviving broker and database outages."""
+    """Relay forever (until cancelled), surviving broker and database outages, including
+    their being down when the relay starts."""
     backoff = 0.2
     while True:
         try:
+            pool = await get_pool()
             async with connect() as sink:
                 while True:
                     published = await publish_batch(pool, sink)
@@ -150,11 +152,10 @@ async def main() -> None:
     """The relay as its own process (a Deployment in the cluster): to K_SINK when it is set,
     else straight into RabbitMQ."""
     cfg = settings()
-    pool = await db.pool()
     if cfg.broker_ingress_url:
-        await run(pool, lambda: http_sink(cfg.broker_ingress_url or ""))
+        await run(db.pool, lambda: http_sink(cfg.broker_ingress_url or ""))
     else:
-        await run(pool, lambda: exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace))
+        await run(db.pool, lambda: exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace))
 
 
 if __name__ == "__main__":

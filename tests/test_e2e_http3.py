@@ -160,3 +160,13 @@ def _register_login_follow(s: niquests.Session, server: Server) -> None:
     r = call("GET", "/users/not-a-number")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
+
+
+def test_a_refused_upload_leaves_the_http3_connection_usable(server: Server) -> None:
+    """A 401 or 413 sent before the body is read must not stall the next request."""
+    too_big = b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024)
+    with h3_session() as s:
+        r = s.post(f"{server.base_url}/media/upload", data=too_big, verify=server.ca, timeout=20)
+        assert (r.status_code, r.http_version) == (401, 30)
+        r = s.get(f"{server.base_url}/health", verify=server.ca, timeout=10)
+        assert (r.status_code, r.http_version) == (200, 30)

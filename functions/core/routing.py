@@ -16,6 +16,7 @@ import asyncpg
 import redis.exceptions
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive
 
 from functions.core.problems import Problem
 
@@ -34,9 +35,42 @@ _UNAVAILABLE = (
     asyncpg.InterfaceError,
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
+    asyncpg.InvalidCatalogNameError,  # the database is not there (yet)
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
+
+
+class _BodyTracker:
+    """The request's ASGI receive, remembering whether the whole body has arrived.
+
+    A request refused before its body was read (401 before an upload, 413 part way through)
+    still has the body's remaining bytes in flight. Over HTTP/3 and HTTP/2 those unread bytes
+    hold the connection's flow-control window, so the client's next request on the same
+    connection would stall; reading and discarding them (up to a bound) keeps it usable.
+    """
+
+    DRAIN_LIMIT = 64 * 1024 * 1024
+    DRAIN_SECONDS = 10.0
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.ended = False
+
+    async def __call__(self) -> Message:
+        message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.ended = True
+        return message
+
+    async def drain(self) -> None:
+        drained = 0
+        try:
+            async with asyncio.timeout(self.DRAIN_SECONDS):
+                while not self.ended and drained <= self.DRAIN_LIMIT:
+                    drained += len((await self()).get("body", b""))
+        except TimeoutError:
+            log.info("gave up draining a refused request body after %d bytes", drained)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +124,8 @@ class Router:
 
     async def __call__(self, request: Request) -> Response:
         path = request.url.path.rstrip("/") or "/"
+        body = _BodyTracker(request.receive)
+        request = Request(request.scope, body)
         try:
             route, params, allowed = self.match(request.method, path)
             if route is None:
@@ -102,6 +138,7 @@ class Router:
                 raise Problem(404, f"no resource at {path}")
             return await route.handler(request, params)
         except Problem as problem:
+            await body.drain()
             return problem.to_response(instance=path)
         except _UNAVAILABLE:
             log.exception("%s %s: a store is unavailable", request.method, path)

@@ -25,9 +25,8 @@ class EventPlane:
         cfg = settings()
         # Queues first, so the relay never publishes an event no queue is bound for yet.
         await self.dispatcher.start(cfg.rabbitmq_url)
-        pool = await db.pool()
         self._relay = asyncio.create_task(
-            relay.run(pool, lambda: relay.exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace)),
+            relay.run(db.pool, lambda: relay.exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace)),
             name="outbox-relay",
         )
 
