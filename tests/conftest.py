@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 from functions.local.service_env import service_env
 
@@ -46,6 +46,7 @@ from functions.core.migrations import drop_database, migrate  # noqa: E402
 from functions.local.events import EventPlane  # noqa: E402
 from functions.local.gateway import Gateway, build_gateway  # noqa: E402
 from functions.local.triggers import load_triggers  # noqa: E402
+from tests.live_server import Server, serve  # noqa: E402
 from tests.support import Account, MakeAccount, unique_name  # noqa: E402
 
 
@@ -86,6 +87,12 @@ async def event_plane(database: str) -> AsyncIterator[EventPlane]:
     await plane.start()
     yield plane
     await plane.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The whole stack as a real server process, over TCP (h1, h2) and QUIC (h3)."""
+    yield from serve(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")

@@ -2,115 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import niquests
-import pytest
+
+from tests.live_server import Server, h3_session, tcp_session
 
 
-@dataclass
-class Server:
-    base_url: str
-    ca: str
-
-
-def _free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 (QUIC shares the HTTPS port number)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            try:
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                    udp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
-@pytest.fixture(scope="module")
-def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tls_dir: Path = tmp_path_factory.mktemp("tls")
-    port = _free_port()
-    log_path = tls_dir / "server.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "functions.serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--tls-dir",
-            str(tls_dir),
-        ],
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"https://127.0.0.1:{port}"
-    ca = str(tls_dir / "ca.pem")
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            log.close()
-            pytest.fail(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            with tcp_session() as s:
-                if s.get(f"{base}/health", verify=ca, timeout=2).status_code == 200:
-                    break
-        except (niquests.exceptions.ConnectionError, niquests.exceptions.Timeout, OSError):
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail(f"server did not answer /health within 30 s:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield Server(base, ca)
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
-
-
-def tcp_session() -> niquests.Session:
-    session = niquests.Session(disable_http3=True)
-    session.trust_env = False
-    return session
-
-
-def h3_session() -> niquests.Session:
-    session = niquests.Session(disable_http1=True, disable_http2=True)
-    session.trust_env = False  # a CI's REQUESTS_CA_BUNDLE must not override verify=
-    return session
-
-
-def test_tcp_responses_advertise_http3(server: Server) -> None:
+def test_tcp_responses_advertise_http3(live_server: Server) -> None:
     with tcp_session() as s:
-        r = s.get(f"{server.base_url}/health", verify=server.ca, timeout=5)
+        r = s.get(f"{live_server.base_url}/health", verify=live_server.ca, timeout=5)
     assert r.status_code == 200
     assert r.http_version in (11, 20)
-    port = server.base_url.rsplit(":", 1)[1]
+    port = live_server.base_url.rsplit(":", 1)[1]
     assert f'h3=":{port}"' in r.headers["alt-svc"]
 
 
-def test_register_login_follow_over_http3(server: Server) -> None:
+def test_register_login_follow_over_http3(live_server: Server) -> None:
     with h3_session() as s:
-        _register_login_follow(s, server)
+        _register_login_follow(s, live_server)
 
 
 def _register_login_follow(s: niquests.Session, server: Server) -> None:
@@ -162,11 +73,13 @@ def _register_login_follow(s: niquests.Session, server: Server) -> None:
     assert r.headers["content-type"] == "application/problem+json"
 
 
-def test_a_refused_upload_leaves_the_http3_connection_usable(server: Server) -> None:
+def test_a_refused_upload_leaves_the_http3_connection_usable(live_server: Server) -> None:
     """A 401 or 413 sent before the body is read must not stall the next request."""
     too_big = b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024)
     with h3_session() as s:
-        r = s.post(f"{server.base_url}/media/upload", data=too_big, verify=server.ca, timeout=20)
+        r = s.post(
+            f"{live_server.base_url}/media/upload", data=too_big, verify=live_server.ca, timeout=20
+        )
         assert (r.status_code, r.http_version) == (401, 30)
-        r = s.get(f"{server.base_url}/health", verify=server.ca, timeout=10)
+        r = s.get(f"{live_server.base_url}/health", verify=live_server.ca, timeout=10)
         assert (r.status_code, r.http_version) == (200, 30)

@@ -86,3 +86,9 @@ class Tweet(BaseModel):
     hashtags: list[str]
     mentions: list[Mention]
     media: list[Id]
+
+
+class TimelineItem(Tweet):
+    """A tweet in a timeline; `retweeted_by` is who put it there when it came as a retweet."""
+
+    retweeted_by: UserSummary | None

@@ -11,9 +11,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import asyncpg
 import redis.exceptions
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive
@@ -73,12 +75,32 @@ class _BodyTracker:
             log.info("gave up draining a refused request body after %d bytes", drained)
 
 
+Auth = Literal["none", "optional", "required"]
+Content = Literal["json", "empty", "bytes", "upload"]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """What a route promises a client; the OpenAPI document is built from these."""
+
+    summary: str
+    auth: Auth = "none"
+    body: type[BaseModel] | None = None  # a JSON request body (or "upload" below)
+    body_kind: Content = "json"
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    response_kind: Content = "json"
+    public: bool = True  # part of the public API (probes are not)
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     method: str
     pattern: re.Pattern[str]
     template: str
     handler: Handler
+    operation: Operation
 
 
 def compile_path(template: str) -> re.Pattern[str]:
@@ -97,15 +119,20 @@ class Router:
         self.name = name
         self.routes: list[Route] = []
         self._ready_checks = tuple(ready_checks)
-        self.add("GET", "/health", self._health)
-        self.add("GET", "/ready", self._ready)
+        probe = Operation("probe", public=False)
+        self.add("GET", "/health", self._health, probe)
+        self.add("GET", "/ready", self._ready, probe)
 
-    def add(self, method: str, template: str, handler: Handler) -> None:
-        self.routes.append(Route(method, compile_path(template), template, handler))
+    def add(self, method: str, template: str, handler: Handler, operation: Operation) -> None:
+        self.routes.append(Route(method, compile_path(template), template, handler, operation))
 
-    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+    def route(
+        self, method: str, template: str, summary: str, **operation: Any
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler, with what it promises (see Operation) for the API document."""
+
         def register(handler: Handler) -> Handler:
-            self.add(method, template, handler)
+            self.add(method, template, handler, Operation(summary, **operation))
             return handler
 
         return register

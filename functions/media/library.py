@@ -42,6 +42,13 @@ class PresignRequest(BaseModel):
     size: int = Field(ge=1, le=MAX_BYTES)
 
 
+class UploadSignature(BaseModel):
+    """The query of a local presigned upload URL: when it expires, and chirp's signature."""
+
+    expires: int = Field(ge=0)
+    signature: str = Field(min_length=64, max_length=64)
+
+
 class Presigned(BaseModel):
     id: Id
     upload_url: str

@@ -53,7 +53,8 @@ async def _uploaded_bytes(request: Request) -> bytes:
     return data
 
 
-@router.route("POST", "/media/upload")
+@router.route("POST", "/media/upload", "Upload an image or video", auth="required",
+              body_kind="upload", response=library.Media, status=201)  # fmt: skip
 async def upload(request: Request, params: Params) -> Response:
     owner = require_user(request)
     data = await _uploaded_bytes(request)
@@ -63,7 +64,8 @@ async def upload(request: Request, params: Params) -> Response:
     )
 
 
-@router.route("POST", "/media/presigned")
+@router.route("POST", "/media/presigned", "Get a URL to upload to directly", auth="required",
+              body=library.PresignRequest, response=library.Presigned, status=201)  # fmt: skip
 async def presigned(request: Request, params: Params) -> Response:
     owner = require_user(request)
     want = await json_body(request, library.PresignRequest)
@@ -71,7 +73,9 @@ async def presigned(request: Request, params: Params) -> Response:
     return json_response(made, 201)
 
 
-@router.route("PUT", "/media/{id}/upload")
+@router.route("PUT", "/media/{id}/upload", "Upload to a presigned URL (local store)",
+              query=library.UploadSignature, body_kind="upload",
+              response=library.Media)  # fmt: skip
 async def receive(request: Request, params: Params) -> Response:
     """The local store's presigned URL: the signature in the query is the authorisation."""
     media_id = path_id(params["id"], "media")
@@ -87,7 +91,7 @@ async def receive(request: Request, params: Params) -> Response:
     return json_response(library.to_model(row, _base_url(request)))
 
 
-@router.route("GET", "/media/{id}")
+@router.route("GET", "/media/{id}", "Media info", auth="optional", response=library.Media)
 async def info(request: Request, params: Params) -> Response:
     viewer = optional_user(request)
     pool = await db.pool()
@@ -96,7 +100,8 @@ async def info(request: Request, params: Params) -> Response:
     return json_response(library.to_model(row, _base_url(request)))
 
 
-@router.route("GET", "/media/{id}/content")
+@router.route("GET", "/media/{id}/content", "The media's bytes (ranges supported)",
+              response_kind="bytes")  # fmt: skip
 async def content(request: Request, params: Params) -> Response:
     row = await library.visible(await db.pool(), path_id(params["id"], "media"), None)
     headers = library.media_headers(row)
@@ -113,7 +118,8 @@ async def content(request: Request, params: Params) -> Response:
     return Response(body, 206, media_type=row["content_type"], headers=headers)
 
 
-@router.route("DELETE", "/media/{id}")
+@router.route("DELETE", "/media/{id}", "Delete your media", auth="required", status=204,
+              response_kind="empty")  # fmt: skip
 async def delete(request: Request, params: Params) -> Response:
     caller = require_user(request)
     await library.delete(await db.pool(), media_store(), path_id(params["id"], "media"), caller)

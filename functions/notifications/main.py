@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from functions.core import db
 from functions.core.auth import require_user
-from functions.core.pagination import PageQuery
+from functions.core.pagination import Page, PageQuery
 from functions.core.requests import path_id, query
 from functions.core.responses import json_response
 from functions.core.routing import Params, Router
@@ -22,20 +22,23 @@ class UnreadCount(BaseModel):
     count: int
 
 
-@router.route("GET", "/notifications")
+@router.route("GET", "/notifications", "Your notifications", auth="required", query=PageQuery,
+              response=Page[store.Notification])  # fmt: skip
 async def listing(request: Request, params: Params) -> Response:
     user = require_user(request)
     page = query(request, PageQuery)
     return json_response(await store.page(await db.pool(), user, page))
 
 
-@router.route("GET", "/notifications/unread")
+@router.route("GET", "/notifications/unread", "How many are unread", auth="required",
+              response=UnreadCount)  # fmt: skip
 async def unread(request: Request, params: Params) -> Response:
     user = require_user(request)
     return json_response(UnreadCount(count=await store.unread_count(await db.pool(), user)))
 
 
-@router.route("PUT", "/notifications/{id}/read")
+@router.route("PUT", "/notifications/{id}/read", "Mark one read", auth="required", status=204,
+              response_kind="empty")  # fmt: skip
 async def mark_read(request: Request, params: Params) -> Response:
     user = require_user(request)
     await store.mark_read(await db.pool(), user, path_id(params["id"], "notification"))

@@ -12,6 +12,8 @@ from starlette.responses import Response
 
 from functions.core import db
 from functions.core.auth import optional_user
+from functions.core.models import Tweet, User
+from functions.core.pagination import Page
 from functions.core.requests import query
 from functions.core.responses import json_response
 from functions.core.routing import Params, Router
@@ -21,7 +23,8 @@ from functions.search.backend import backend_for
 router = Router("search", ready_checks=[db.ping])
 
 
-@router.route("GET", "/search/tweets")
+@router.route("GET", "/search/tweets", "Search tweets", auth="optional",
+              query=reads.SearchQuery, response=Page[Tweet])  # fmt: skip
 async def search_tweets(request: Request, params: Params) -> Response:
     viewer = optional_user(request)
     q = query(request, reads.SearchQuery)
@@ -29,14 +32,16 @@ async def search_tweets(request: Request, params: Params) -> Response:
     return json_response(await reads.tweets(backend_for(pool), pool, q, viewer))
 
 
-@router.route("GET", "/search/users")
+@router.route("GET", "/search/users", "Search users", query=reads.SearchQuery,
+              response=Page[User])  # fmt: skip
 async def search_users(request: Request, params: Params) -> Response:
     q = query(request, reads.SearchQuery)
     pool = await db.pool()
     return json_response(await reads.users(backend_for(pool), pool, q))
 
 
-@router.route("GET", "/trending")
+@router.route("GET", "/trending", "Trending hashtags", query=reads.TrendingQuery,
+              response=reads.Trending)  # fmt: skip
 async def trending(request: Request, params: Params) -> Response:
     q = query(request, reads.TrendingQuery)
     return json_response(await reads.trending(backend_for(await db.pool()), q))

@@ -13,7 +13,8 @@ from starlette.responses import Response
 from functions.core import cache, db
 from functions.core.auth import optional_user, require_user
 from functions.core.config import settings
-from functions.core.pagination import PageQuery
+from functions.core.models import TimelineItem
+from functions.core.pagination import Page, PageQuery
 from functions.core.requests import path_id, query
 from functions.core.routing import Params, Router
 from functions.core.timeline_store import timeline_store
@@ -31,14 +32,16 @@ def _json(body: bytes) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.route("GET", "/timeline/home")
+@router.route("GET", "/timeline/home", "Your home timeline", auth="required", query=PageQuery,
+              response=Page[TimelineItem])  # fmt: skip
 async def home(request: Request, params: Params) -> Response:
     viewer = require_user(request)
     page = query(request, PageQuery)
     return _json(await (await timelines()).home(viewer, page))
 
 
-@router.route("GET", "/timeline/user/{id}")
+@router.route("GET", "/timeline/user/{id}", "A user's tweets and retweets", auth="optional",
+              query=PageQuery, response=Page[TimelineItem])  # fmt: skip
 async def user(request: Request, params: Params) -> Response:
     viewer = optional_user(request)
     user_id = path_id(params["id"], "user")

@@ -12,41 +12,51 @@ from starlette.responses import Response
 
 from functions.core import db
 from functions.core.auth import require_user
-from functions.core.pagination import PageQuery
+from functions.core.models import User
+from functions.core.pagination import Page, PageQuery
 from functions.core.problems import forbidden
 from functions.core.requests import json_body, path_id, query
 from functions.core.responses import json_response
 from functions.core.routing import Params, Router
 from functions.users import accounts, graph, sessions
-from functions.users.schemas import Credentials, ProfileUpdate, RefreshRequest, Registration
+from functions.users.schemas import (
+    Credentials,
+    ProfileUpdate,
+    RefreshRequest,
+    Registration,
+    Relationship,
+    TokenPair,
+)
 
 router = Router("users", ready_checks=[db.ping])
 _NO_STORE = {"Cache-Control": "no-store"}  # token responses must not be cached (RFC 6749 5.1)
 
 
-@router.route("POST", "/users")
+@router.route("POST", "/users", "Register an account", body=Registration, response=User,
+              status=201)  # fmt: skip
 async def register(request: Request, params: Params) -> Response:
     reg = await json_body(request, Registration)
     user = await accounts.register(await db.pool(), reg)
     return json_response(user, 201, headers={"Location": f"/users/{user.id}"})
 
 
-@router.route("GET", "/users/me")
+@router.route("GET", "/users/me", "The caller's own profile", auth="required", response=User)
 async def me(request: Request, params: Params) -> Response:
     return json_response(await accounts.get_by_id(await db.pool(), require_user(request)))
 
 
-@router.route("GET", "/users/username/{username}")
+@router.route("GET", "/users/username/{username}", "A profile by username", response=User)
 async def by_username(request: Request, params: Params) -> Response:
     return json_response(await accounts.get_by_username(await db.pool(), params["username"]))
 
 
-@router.route("GET", "/users/{id}")
+@router.route("GET", "/users/{id}", "A profile by id", response=User)
 async def by_id(request: Request, params: Params) -> Response:
     return json_response(await accounts.get_by_id(await db.pool(), path_id(params["id"], "user")))
 
 
-@router.route("PUT", "/users/{id}")
+@router.route("PUT", "/users/{id}", "Change your own profile", auth="required",
+              body=ProfileUpdate, response=User)  # fmt: skip
 async def update(request: Request, params: Params) -> Response:
     caller = require_user(request)
     user_id = path_id(params["id"], "user")
@@ -59,41 +69,47 @@ async def update(request: Request, params: Params) -> Response:
     return json_response(await accounts.update_profile(pool, caller, change, base))
 
 
-@router.route("POST", "/users/{id}/follow")
+@router.route("POST", "/users/{id}/follow", "Follow a user", auth="required",
+              response=Relationship)  # fmt: skip
 async def follow(request: Request, params: Params) -> Response:
     caller = require_user(request)
     target = path_id(params["id"], "user")
     return json_response(await graph.follow(await db.pool(), caller, target))
 
 
-@router.route("DELETE", "/users/{id}/follow")
+@router.route("DELETE", "/users/{id}/follow", "Unfollow a user", auth="required",
+              response=Relationship)  # fmt: skip
 async def unfollow(request: Request, params: Params) -> Response:
     caller = require_user(request)
     target = path_id(params["id"], "user")
     return json_response(await graph.unfollow(await db.pool(), caller, target))
 
 
-@router.route("GET", "/users/{id}/followers")
+@router.route("GET", "/users/{id}/followers", "Who follows a user", query=PageQuery,
+              response=Page[User])  # fmt: skip
 async def followers(request: Request, params: Params) -> Response:
     user_id = path_id(params["id"], "user")
     page = query(request, PageQuery)
     return json_response(await graph.list_edges(await db.pool(), user_id, "followers", page))
 
 
-@router.route("GET", "/users/{id}/following")
+@router.route("GET", "/users/{id}/following", "Whom a user follows", query=PageQuery,
+              response=Page[User])  # fmt: skip
 async def following(request: Request, params: Params) -> Response:
     user_id = path_id(params["id"], "user")
     page = query(request, PageQuery)
     return json_response(await graph.list_edges(await db.pool(), user_id, "following", page))
 
 
-@router.route("POST", "/auth/login")
+@router.route("POST", "/auth/login", "Log in with a username or email", body=Credentials,
+              response=TokenPair)  # fmt: skip
 async def login(request: Request, params: Params) -> Response:
     creds = await json_body(request, Credentials)
     return json_response(await sessions.login(await db.pool(), creds), headers=_NO_STORE)
 
 
-@router.route("POST", "/auth/refresh")
+@router.route("POST", "/auth/refresh", "Trade a refresh token for a new pair",
+              body=RefreshRequest, response=TokenPair)  # fmt: skip
 async def refresh(request: Request, params: Params) -> Response:
     body = await json_body(request, RefreshRequest)
     return json_response(
