@@ -55,3 +55,7 @@ async def docs(request: Request, params: Params) -> Response:
 async def apidocs(request: Request) -> Response:
     """The Knative Service entry point (FUNCTION_TARGET=apidocs)."""
     return await router(request)
+
+
+if __name__ == "__main__":  # `task openapi` writes docs/openapi.json with this
+    print(openapi_json().decode())
