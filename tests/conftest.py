@@ -34,6 +34,11 @@ os.environ["FANOUT_PUSH_ALL_BELOW"] = "3"
 os.environ["FANOUT_PULL_ABOVE"] = "5"
 # Short Redis timelines, so paging past their trimmed end (into PostgreSQL) is tested too.
 os.environ["TIMELINE_SIZE"] = "30"
+# The whole suite writes from one address as hundreds of users within seconds: generous
+# budgets here; tests/test_rate_limits.py checks the limiter with small ones.
+os.environ["RATE_LIMIT_WRITE_BURST"] = "100000"
+os.environ["RATE_LIMIT_READ_BURST"] = "100000"
+os.environ["RATE_LIMIT_LOGIN_BURST"] = "100000"
 
 import aio_pika  # noqa: E402
 import httpx  # noqa: E402

@@ -12,11 +12,43 @@ from typing import Any
 
 from functions_framework.aio import create_asgi_app_from_module
 
+from functions.core.problems import Problem
+
 ASGIApp = Any  # an ASGI3 callable; Starlette's own type is not worth importing here
+
+
+_METHODS = {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"}
 
 
 def function_app(name: str) -> ASGIApp:
     module = importlib.import_module(f"functions.{name}.main")
+    return _problems_for_what_functions_framework_refuses(_framework_app(module, name))
+
+
+def _problems_for_what_functions_framework_refuses(app: ASGIApp) -> ASGIApp:
+    """functions-framework's own routes cannot match a path with a control character (its
+    `{path:path}` pattern stops at a newline) nor other methods, and would answer in plain
+    text; such requests get the problem responses every other error gets."""
+
+    async def guarded(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path: str = scope.get("path", "/")
+            problem = (
+                Problem(404, "no resource has such a path")
+                if any(ord(c) < 32 or ord(c) == 127 for c in path)
+                else Problem(405, f"{scope['method']} is not supported")
+                if scope["method"] not in _METHODS
+                else None
+            )  # fmt: skip
+            if problem is not None:
+                await problem.to_response()(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
+def _framework_app(module: Any, name: str) -> ASGIApp:
     return create_asgi_app_from_module(  # type: ignore[no-untyped-call]
         target=name,
         source=module.__file__,

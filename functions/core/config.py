@@ -27,6 +27,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be an integer, not {raw!r}") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number, not {raw!r}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     environment: str
@@ -57,6 +67,16 @@ class Settings:
     fanout_push_all_below: int
     fanout_pull_above: int
     active_window_s: int
+    rate_limits: bool
+    rate_read_burst: int
+    rate_read_per_s: float
+    rate_write_burst: int
+    rate_write_per_s: float
+    rate_login_burst: int
+    rate_login_per_s: float
+    rate_login_failures: int
+    trusted_proxy_hops: int
+    cors_origins: tuple[str, ...]
 
     @property
     def production(self) -> bool:
@@ -109,6 +129,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         fanout_push_all_below=_int(env, "FANOUT_PUSH_ALL_BELOW", 10_000),
         fanout_pull_above=_int(env, "FANOUT_PULL_ABOVE", 1_000_000),
         active_window_s=_int(env, "TIMELINE_ACTIVE_SECONDS", 7 * 24 * 3600),
+        # Token buckets per client address and per user (functions/core/ratelimit.py).
+        rate_limits=env.get("RATE_LIMITS", "on").lower() not in {"0", "off", "false", "no"},
+        rate_read_burst=_int(env, "RATE_LIMIT_READ_BURST", 2000),
+        rate_read_per_s=_float(env, "RATE_LIMIT_READ_PER_SECOND", 200.0),
+        rate_write_burst=_int(env, "RATE_LIMIT_WRITE_BURST", 300),
+        rate_write_per_s=_float(env, "RATE_LIMIT_WRITE_PER_SECOND", 10.0),
+        rate_login_burst=_int(env, "RATE_LIMIT_LOGIN_BURST", 300),
+        rate_login_per_s=_float(env, "RATE_LIMIT_LOGIN_PER_SECOND", 5.0),
+        # Failed logins per account before 429; one more is allowed every 300/N seconds.
+        rate_login_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
+        trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
+        # Browser origins allowed to call the API (comma-separated; empty: none).
+        cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +13,7 @@ from functions.core.problems import Problem, bad_request, not_found, unprocessab
 M = TypeVar("M", bound=BaseModel)
 
 MAX_JSON_BODY = 64 * 1024
+MAX_JSON_DEPTH = 32
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 _MAX_ID = 2**63 - 1
 
@@ -24,6 +26,28 @@ def validation_problem(exc: ValidationError, where: str) -> Problem:
         errors.append({"field": field, "message": err["msg"]})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return unprocessable(f"invalid {where}: {detail}", errors)
+
+
+def _storable(value: Any, depth: int = 0) -> None:
+    """Text chirp can store: no NUL characters and no unpaired surrogates (which UTF-8 cannot
+    encode), anywhere in a JSON value. PostgreSQL refuses both, so they are a 400, not a 500.
+    No chirp body nests deeply either; a deep one is refused before anything walks it."""
+    if depth > MAX_JSON_DEPTH:
+        raise bad_request(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise bad_request("text must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise bad_request("text must be valid Unicode (an unpaired surrogate)") from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _storable(k, depth + 1)
+            _storable(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _storable(v, depth + 1)
 
 
 async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
@@ -51,6 +75,13 @@ async def json_body(request: Request, model: type[M]) -> M:
     if not raw.strip():
         raise bad_request("request body is empty: expected a JSON object")
     try:
+        parsed = json.loads(raw)
+    except RecursionError:
+        raise bad_request(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:
+        parsed = None  # not JSON: pydantic below says precisely what is wrong
+    _storable(parsed)
+    try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         if any(e["type"] in {"json_invalid", "json_type"} for e in exc.errors()):
@@ -59,6 +90,7 @@ async def json_body(request: Request, model: type[M]) -> M:
 
 
 def query(request: Request, model: type[M]) -> M:
+    _storable(list(request.query_params.values()))
     try:
         return model.model_validate(dict(request.query_params))
     except ValidationError as exc:

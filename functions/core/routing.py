@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive
 
+from functions.core import ratelimit
+from functions.core.auth import optional_user
 from functions.core.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,14 @@ _UNAVAILABLE = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
+
+
+def _caller_or_none(request: Request) -> int | None:
+    """Who is calling, for their rate budget; a bad token is the handler's to refuse."""
+    try:
+        return optional_user(request)
+    except Problem:
+        return None
 
 
 class _BodyTracker:
@@ -163,6 +173,8 @@ class Router:
                         headers={"Allow": ", ".join(sorted(allowed))},
                     )
                 raise Problem(404, f"no resource at {path}")
+            if route.operation.public:
+                await ratelimit.check_request(request, _caller_or_none(request))
             return await route.handler(request, params)
         except Problem as problem:
             await body.drain()

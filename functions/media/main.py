@@ -6,6 +6,7 @@ MINIO_ENDPOINT is set (functions/media/store.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator
 
 import functions_framework.aio
@@ -25,6 +26,7 @@ from functions.media.store import media_store
 
 router = Router("media", ready_checks=[db.ping])
 MULTIPART_OVERHEAD = 64 * 1024
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def _base_url(request: Request) -> str:
@@ -83,7 +85,7 @@ async def receive(request: Request, params: Params) -> Response:
         request.query_params.get("expires", ""),
         request.query_params.get("signature", ""),
     )
-    if not expires.isdigit() or not signature:
+    if not expires.isascii() or not expires.isdigit() or not _HEX64.fullmatch(signature):
         raise Problem(403, "this upload URL is not valid (or has expired)")
     data = await _uploaded_bytes(request)
     pool = await db.pool()

@@ -10,11 +10,11 @@ import functions_framework.aio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from functions.core import db
+from functions.core import db, ratelimit
 from functions.core.auth import require_user
 from functions.core.models import User
 from functions.core.pagination import Page, PageQuery
-from functions.core.problems import forbidden
+from functions.core.problems import Problem, forbidden
 from functions.core.requests import json_body, path_id, query
 from functions.core.responses import json_response
 from functions.core.routing import Params, Router
@@ -105,7 +105,16 @@ async def following(request: Request, params: Params) -> Response:
               response=TokenPair)  # fmt: skip
 async def login(request: Request, params: Params) -> Response:
     creds = await json_body(request, Credentials)
-    return json_response(await sessions.login(await db.pool(), creds), headers=_NO_STORE)
+    account = creds.username.strip().lower()
+    await ratelimit.take("login-ip", ratelimit.client_address(request))
+    await ratelimit.take("login-account", account, cost=0)  # refused while it is locked
+    try:
+        pair = await sessions.login(await db.pool(), creds)
+    except Problem as exc:
+        if exc.status == 401:  # a wrong password (or no such user) spends a try
+            await ratelimit.take("login-account", account)
+        raise
+    return json_response(pair, headers=_NO_STORE)
 
 
 @router.route("POST", "/auth/refresh", "Trade a refresh token for a new pair",
