@@ -94,9 +94,12 @@ async def event_plane(database: str) -> AsyncIterator[EventPlane]:
     await plane.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The whole stack as a real server process, over TCP (h1, h2) and QUIC (h3)."""
+    """The whole stack as a real server process, over TCP (h1, h2) and QUIC (h3).
+
+    Per module: its outbox relay shares this run's database, and must not outlive the tests
+    that need it (tests/test_relay_http.py relays by hand)."""
     yield from serve(tmp_path_factory.mktemp("tls"))
 
 
