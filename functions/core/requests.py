@@ -28,6 +28,10 @@ def validation_problem(exc: ValidationError, where: str) -> Problem:
     return unprocessable(f"invalid {where}: {detail}", errors)
 
 
+def _unstorable(message: str) -> Problem:
+    return unprocessable(message, [{"field": "text", "message": message}])
+
+
 def _storable(value: Any, depth: int = 0) -> None:
     """Text chirp can store: no NUL characters and no unpaired surrogates (which UTF-8 cannot
     encode), anywhere in a JSON value. PostgreSQL refuses both, so they are a 400, not a 500.
@@ -36,11 +40,11 @@ def _storable(value: Any, depth: int = 0) -> None:
         raise bad_request(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(value, str):
         if "\x00" in value:
-            raise bad_request("text must not contain NUL characters")
+            raise _unstorable("text must not contain NUL characters")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise bad_request("text must be valid Unicode (an unpaired surrogate)") from None
+            raise _unstorable("text must be valid Unicode (no unpaired surrogates)") from None
     elif isinstance(value, dict):
         for k, v in value.items():
             _storable(k, depth + 1)
