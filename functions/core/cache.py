@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from functions.core.config import settings
@@ -30,9 +32,12 @@ def client() -> redis.Redis:
             host=host or "127.0.0.1",
             port=int(port or 6379),
             decode_responses=True,
-            socket_connect_timeout=2,
+            socket_connect_timeout=1,
             socket_timeout=2,
             health_check_interval=30,
+            # A cache must fail fast: one quick retry (a restart, a dropped connection), not
+            # redis-py's default seconds of backoff on every call while Redis is away.
+            retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
         )
     return _client
 
