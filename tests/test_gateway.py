@@ -94,3 +94,32 @@ async def test_function_readiness_checks_postgres(client: httpx.AsyncClient) -> 
         ready = await fn.get("/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["status"] == "ready"
+
+
+async def test_cors_follows_the_security_policy(client: httpx.AsyncClient) -> None:
+    allowed = "https://app.chirp.example"  # listed in gateway/policies.yaml
+    r = await client.options(
+        "/tweets",
+        headers={"Origin": allowed, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"},
+    )  # fmt: skip
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == allowed
+    assert "POST" in r.headers["access-control-allow-methods"]
+    assert "authorization" in r.headers["access-control-allow-headers"]
+    assert int(r.headers["access-control-max-age"]) == 600
+    r = await client.get("/trending", headers={"Origin": allowed})
+    assert r.headers["access-control-allow-origin"] == allowed
+    assert "retry-after" in r.headers["access-control-expose-headers"]
+
+    evil = "https://evil.example"
+    r = await client.options(
+        "/tweets", headers={"Origin": evil, "Access-Control-Request-Method": "POST"}
+    )
+    assert r.status_code == 403
+    assert "access-control-allow-origin" not in r.headers
+    r = await client.get("/trending", headers={"Origin": evil})
+    assert r.status_code == 200  # served, but without CORS headers a browser hides it
+    assert "access-control-allow-origin" not in r.headers
+    r = await client.get("/trending")  # no Origin: not a browser, nothing added
+    assert "access-control-allow-origin" not in r.headers

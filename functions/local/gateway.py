@@ -15,7 +15,9 @@ from typing import Any, Literal
 
 from functions.core import cache, db
 from functions.core.asgi import ASGIApp, function_app
+from functions.core.config import settings
 from functions.core.problems import PROBLEM_JSON
+from functions.local.cors import CorsPolicy, is_preflight, origin_of, refused
 from functions.local.events import EventPlane
 from functions.local.manifests import manifest_dir, of_kind
 
@@ -69,10 +71,12 @@ class Gateway:
         *,
         own_health: bool = True,
         events: EventPlane | None = None,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self.routes = routes
         self.apps = apps
         self.events = events
+        self.cors = cors
         # The gateway's own liveness at /health; a lone function answers /health itself.
         self.own_health = own_health
 
@@ -90,6 +94,35 @@ class Gateway:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        if scope["type"] == "http" and self.cors is not None and (origin := origin_of(scope)):
+            await self._with_cors(self.cors, origin, scope, receive, send)
+            return
+        await self._route(scope, receive, send)
+
+    async def _with_cors(
+        self, cors: CorsPolicy, origin: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if is_preflight(scope):
+            status, headers = cors.preflight(origin)
+            if status != 204:
+                await refused(origin).to_response()(scope, receive, send)
+                return
+            await send({"type": "http.response.start", "status": 204, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if not cors.allows(origin):
+            await self._route(scope, receive, send)  # no CORS headers: the browser hides it
+            return
+
+        async def send_with_cors(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *cors.response_headers(origin)]}  # fmt: skip
+            await send(message)
+
+        await self._route(scope, receive, send_with_cors)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "/")
         if scope["type"] == "http" and path == "/health" and self.own_health:
             await _json(send, 200, {"status": "ok", "functions": sorted(self.apps)})
@@ -147,4 +180,7 @@ def build_gateway(*, with_events: bool = False) -> Gateway:
     `with_events` also runs the outbox relay and the Trigger dispatcher beside it."""
     routes = load_routes(of_kind(manifest_dir("gateway"), "HTTPRoute"))
     apps = {name: function_app(name) for name in sorted({r.backend for r in routes})}
-    return Gateway(routes, apps, events=EventPlane() if with_events else None)
+    cors = CorsPolicy.from_manifests(
+        of_kind(manifest_dir("gateway"), "SecurityPolicy"), settings().cors_origins
+    )
+    return Gateway(routes, apps, events=EventPlane() if with_events else None, cors=cors)
