@@ -54,6 +54,11 @@ def hypercorn_config(host: str, port: int, tls_dir: Path | None) -> Config:
         config.keyfile = str(certs.key)
         config.quic_bind = [f"{h}:{port}" for h in hosts]
         config.alt_svc_headers = [f'h3=":{port}"; ma=86400']
+    # Limits on what a client may send before any function sees it: 16 KiB of request line and
+    # headers (HTTP/1.1 and HTTP/2 alike), and no connection left idle mid-request for long.
+    config.h11_max_incomplete_size = 16 * 1024
+    config.h2_max_header_list_size = 16 * 1024
+    config.read_timeout = 60
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 5

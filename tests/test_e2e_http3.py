@@ -83,3 +83,15 @@ def test_a_refused_upload_leaves_the_http3_connection_usable(live_server: Server
         assert (r.status_code, r.http_version) == (401, 30)
         r = s.get(f"{live_server.base_url}/health", verify=live_server.ca, timeout=10)
         assert (r.status_code, r.http_version) == (200, 30)
+
+
+def test_oversized_headers_are_refused_before_any_function(live_server: Server) -> None:
+    with tcp_session() as s:
+        try:
+            r = s.get(f"{live_server.base_url}/trending", headers={"X-Big": "x" * 20_000},
+                      verify=live_server.ca, timeout=10)  # fmt: skip
+        except niquests.exceptions.ConnectionError:
+            return  # closed on us: also a refusal
+        assert r.status_code in (400, 431)
+        r = s.get(f"{live_server.base_url}/trending", verify=live_server.ca, timeout=10)
+        assert r.status_code == 200

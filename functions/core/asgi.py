@@ -18,6 +18,8 @@ ASGIApp = Any  # an ASGI3 callable; Starlette's own type is not worth importing 
 
 
 _METHODS = {"GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH"}
+# The same bound Hypercorn puts on HTTP/1.1 (functions.serve); HTTP/2 and HTTP/3 get it here.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 def function_app(name: str) -> ASGIApp:
@@ -28,16 +30,20 @@ def function_app(name: str) -> ASGIApp:
 def _problems_for_what_functions_framework_refuses(app: ASGIApp) -> ASGIApp:
     """functions-framework's own routes cannot match a path with a control character (its
     `{path:path}` pattern stops at a newline) nor other methods, and would answer in plain
-    text; such requests get the problem responses every other error gets."""
+    text; such requests get the problem responses every other error gets. Oversized headers
+    are refused here too, whatever the HTTP version."""
 
     async def guarded(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             path: str = scope.get("path", "/")
+            header_bytes = sum(len(k) + len(v) for k, v in scope.get("headers", []))
             problem = (
                 Problem(404, "no resource has such a path")
                 if any(ord(c) < 32 or ord(c) == 127 for c in path)
                 else Problem(405, f"{scope['method']} is not supported")
                 if scope["method"] not in _METHODS
+                else Problem(431, f"request headers may total at most {MAX_HEADER_BYTES} bytes")
+                if header_bytes > MAX_HEADER_BYTES
                 else None
             )  # fmt: skip
             if problem is not None:
