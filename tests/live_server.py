@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pytest
 class Server:
     base_url: str
     ca: str
+    pid: int
 
 
 def _free_port() -> int:
@@ -36,7 +37,7 @@ def _free_port() -> int:
     raise RuntimeError("no free port")
 
 
-def serve(tls_dir: Path) -> Iterator[Server]:
+def serve(tls_dir: Path) -> Generator[Server, None, None]:
     """`python -m functions.serve` as its own process, until the generator is closed."""
     port = _free_port()
     log_path = tls_dir / "server.log"
@@ -75,14 +76,16 @@ def serve(tls_dir: Path) -> Iterator[Server]:
             log.close()
             pytest.fail(f"server did not answer /health within 30 s:\n{log_path.read_text()}")
         time.sleep(0.2)
-    yield Server(base, ca)
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+        yield Server(base, ca, proc.pid)
+    finally:  # also when the generator is closed early
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
 
 
 def tcp_session() -> niquests.Session:
