@@ -227,7 +227,7 @@ def report(records: list[Record]) -> list[dict[str, Any]]:
     return rows
 
 
-async def settle(env: dict[str, str], timeout: float = 600) -> float:
+async def settle(env: dict[str, str], give_up_after_s: float = 600) -> float:
     """Wait until every event has been published and delivered: timelines are eventually
     consistent, so they are checked once the backlog a fault leaves behind is gone."""
     import aio_pika
@@ -241,7 +241,7 @@ async def settle(env: dict[str, str], timeout: float = 600) -> float:
     broker = await aio_pika.connect(env.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1/"))
     try:
         channel = await broker.channel()
-        while time.monotonic() - start < timeout:
+        while time.monotonic() - start < give_up_after_s:
             pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
             queued = 0
             for name in queues:
