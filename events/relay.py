@@ -19,7 +19,7 @@ from urllib.parse import quote
 import aio_pika
 import asyncpg
 import httpx
-from aio_pika.abc import AbstractExchange
+from aio_pika.abc import AbstractChannel, AbstractExchange
 
 from events.broker import cloudevent_headers, declare_exchange
 from functions.core import db
@@ -108,12 +108,20 @@ async def publish_batch(pool: asyncpg.Pool, sink: Sink) -> int:
 
 
 @asynccontextmanager
-async def exchange_sink(rabbitmq_url: str, namespace: str) -> AsyncIterator[Sink]:
+async def exchange_sink(
+    rabbitmq_url: str,
+    namespace: str,
+    prepare: Callable[[AbstractChannel], Awaitable[None]] | None = None,
+) -> AsyncIterator[Sink]:
+    """Publish straight into RabbitMQ; `prepare` runs on every (re)connection first (the
+    local stack declares the Trigger queues there, so nothing is published unrouted)."""
     connection = await aio_pika.connect(rabbitmq_url, timeout=5)
     async with connection:
         # One confirming channel per connection, not per poll: idle polls touch only
         # PostgreSQL.
         channel = await connection.channel(publisher_confirms=True)
+        if prepare is not None:
+            await prepare(channel)
         yield ExchangeSink(await declare_exchange(channel, namespace))
 
 

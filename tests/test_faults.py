@@ -67,6 +67,7 @@ async def test_tweets_written_while_rabbitmq_is_down_reach_every_timeline_once(
                                       headers=author.headers)  # fmt: skip
                 assert r.status_code == 201
                 posted.append(int(r.json()["id"]))
+            await asyncio.sleep(8)  # long enough for every consumer to lose its connection
         finally:
             await asyncio.to_thread(ctl, "start_app")
             await asyncio.to_thread(ctl, "await_startup")

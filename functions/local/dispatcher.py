@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +22,7 @@ from urllib.parse import quote
 
 import aio_pika
 import httpx
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from events.broker import declare_exchange
 from functions.core.asgi import ASGIApp
@@ -48,6 +49,15 @@ def should_retry(status: int) -> bool:
     return status >= 500 or status in _RETRIABLE_4XX
 
 
+async def declare_trigger_queue(channel: AbstractChannel, trigger: Trigger) -> AbstractQueue:
+    """The Trigger's durable queue, bound to the broker exchange by its filter (idempotent)."""
+    exchange = await declare_exchange(channel, trigger.namespace)
+    queue = await channel.declare_queue(trigger.queue, durable=True)
+    await queue.bind(exchange, arguments={"x-match": "all", **trigger.filters})
+    await channel.declare_queue(trigger.dead_letter_queue, durable=True)
+    return queue
+
+
 class TriggerConsumer:
     def __init__(self, trigger: Trigger, clients: Mapping[str, httpx.AsyncClient]) -> None:
         self.trigger = trigger
@@ -57,10 +67,7 @@ class TriggerConsumer:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def start(self, channel: AbstractChannel) -> None:
-        exchange = await declare_exchange(channel, self.trigger.namespace)
-        queue = await channel.declare_queue(self.trigger.queue, durable=True)
-        await queue.bind(exchange, arguments={"x-match": "all", **self.trigger.filters})
-        await channel.declare_queue(self.trigger.dead_letter_queue, durable=True)
+        queue = await declare_trigger_queue(channel, self.trigger)
         await queue.consume(self._on_message)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
@@ -156,18 +163,59 @@ class Dispatcher:
             name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
             for name, app in subscribers.items()
         }
-        self.connection: AbstractRobustConnection | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
 
-    async def start(self, rabbitmq_url: str) -> None:
-        self.connection = await aio_pika.connect_robust(rabbitmq_url, timeout=10)
+    async def declare_topology(self, channel: AbstractChannel) -> None:
+        """Every Trigger's queue and binding: so the relay never publishes before they exist."""
         for trigger in self.triggers:
-            channel = await self.connection.channel()
-            await channel.set_qos(prefetch_count=PREFETCH)
-            await TriggerConsumer(trigger, self._clients).start(channel)
-        log.info("dispatcher: %d triggers", len(self.triggers))
+            await declare_trigger_queue(channel, trigger)
+
+    async def start(self, rabbitmq_url: str, wait_s: float = 10) -> None:
+        """Consume every Trigger's queue, reconnecting for as long as the dispatcher runs.
+
+        Waits up to `wait_s` for the first connection (so queues exist before events flow);
+        if RabbitMQ is down at start, the dispatcher keeps trying in the background.
+        """
+        self._supervisor = asyncio.create_task(self._run(rabbitmq_url), name="dispatcher")
+        try:
+            await asyncio.wait_for(self._connected.wait(), wait_s)
+        except TimeoutError:
+            log.warning("dispatcher: RabbitMQ not reachable yet; consuming once it is")
+
+    async def _run(self, rabbitmq_url: str) -> None:
+        """One connection at a time; when it drops, a new one with every consumer again.
+
+        Deliveries in flight on a dropped connection were never acknowledged, so RabbitMQ
+        hands them out again: at least once, as subscribers expect.
+        """
+        backoff = 0.2
+        while True:
+            try:
+                connection = await aio_pika.connect(rabbitmq_url, timeout=10)
+                async with connection:
+                    closed = asyncio.Event()
+                    connection.close_callbacks.add(lambda *_, done=closed: done.set())
+                    for trigger in self.triggers:
+                        channel = await connection.channel()
+                        await channel.set_qos(prefetch_count=PREFETCH)
+                        await TriggerConsumer(trigger, self._clients).start(channel)
+                    log.info("dispatcher: consuming %d triggers", len(self.triggers))
+                    self._connected.set()
+                    backoff = 0.2
+                    await closed.wait()
+                log.warning("dispatcher: connection to RabbitMQ lost; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("dispatcher: %s; retrying in %.1f s", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
 
     async def close(self) -> None:
-        if self.connection is not None:
-            await self.connection.close()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
         for client in self._clients.values():
             await client.aclose()

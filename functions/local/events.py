@@ -26,7 +26,12 @@ class EventPlane:
         # Queues first, so the relay never publishes an event no queue is bound for yet.
         await self.dispatcher.start(cfg.rabbitmq_url)
         self._relay = asyncio.create_task(
-            relay.run(db.pool, lambda: relay.exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace)),
+            relay.run(
+                db.pool,
+                lambda: relay.exchange_sink(
+                    cfg.rabbitmq_url, cfg.broker_namespace, self.dispatcher.declare_topology
+                ),
+            ),
             name="outbox-relay",
         )
 

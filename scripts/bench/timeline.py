@@ -16,36 +16,24 @@ a celebrity (merged at read time); `fan1k` and `fan10k` are authors made for the
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
+import random
+import time
+from pathlib import Path
+from typing import Any
 
-# Settings are read once per process: point this one at the bench's own stores first.
-BENCH_ENV = {
-    "DATABASE_URL": os.environ.get(
-        "CHIRP_BENCH_DATABASE_URL", "postgresql://postgres:postgres@127.0.0.1:5432/chirp_bench"
-    ),
-    "REDIS_PREFIX": "bench:",
-    "BROKER_NAMESPACE": "chirp_bench",
-    "DB_POOL_MAX": "20",
-}
-os.environ.update(BENCH_ENV)
+import asyncpg
+import httpx
+import redis.asyncio as aioredis
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import random  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-import asyncpg  # noqa: E402
-import httpx  # noqa: E402
-import redis.asyncio as aioredis  # noqa: E402
-
-from functions.core import cache, db  # noqa: E402
-from functions.core.asgi import function_app  # noqa: E402
-from functions.core.auth import issue_access_token  # noqa: E402
-from functions.core.config import settings  # noqa: E402
-from functions.core.migrations import create_database  # noqa: E402
-from functions.core.timeline_store import (  # noqa: E402
+from functions.core import cache, db
+from functions.core.asgi import function_app
+from functions.core.auth import issue_access_token
+from functions.core.config import settings
+from functions.core.migrations import create_database
+from functions.core.timeline_store import (
     Entry,
     active_key,
     lex_below,
@@ -53,12 +41,13 @@ from functions.core.timeline_store import (  # noqa: E402
     timeline_key,
     timeline_store,
 )
-from functions.core.tweet_cache import tweet_key, user_key  # noqa: E402
-from functions.fanout.deliver import Fanout  # noqa: E402
-from functions.local.events import EventPlane  # noqa: E402
-from functions.local.gateway import build_gateway  # noqa: E402
-from scripts.bench import common, dataset  # noqa: E402
-from scripts.bench.common import Result, closed_loop, table  # noqa: E402
+from functions.core.tweet_cache import tweet_key, user_key
+from functions.fanout.deliver import Fanout
+from functions.local.events import EventPlane
+from functions.local.gateway import build_gateway
+from scripts.bench import common, dataset
+from scripts.bench.benchenv import BENCH_ENV  # sets the env before settings() is read
+from scripts.bench.common import Result, closed_loop, table
 
 Row = dict[str, Any]
 NAIVE_SQL = """SELECT t.* FROM tweets t JOIN follows f ON t.author_id = f.followee_id
