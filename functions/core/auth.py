@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from starlette.requests import Request
 
 from functions.core.config import settings
-from functions.core.problems import unauthorized
+from functions.core.problems import Problem, unauthorized
+
+_UNSEEN: Any = object()
 
 _ALGORITHM = "HS256"
 _ACCESS = "access"
@@ -71,13 +74,25 @@ def bearer_token(request: Request) -> str | None:
 
 def require_user(request: Request) -> int:
     """The caller's user id, or 401 when the request carries no valid access token."""
-    token = bearer_token(request)
-    if token is None:
+    user = optional_user(request)
+    if user is None:
         raise unauthorized("this endpoint needs an access token (Authorization: Bearer ...)")
-    return verify_access_token(token)
+    return user
 
 
 def optional_user(request: Request) -> int | None:
-    """The caller's user id when a token is present; a bad token is still a 401."""
-    token = bearer_token(request)
-    return None if token is None else verify_access_token(token)
+    """The caller's user id when a token is present; a bad token is still a 401.
+
+    Verified once per request (the rate limiter asks first, the handler after).
+    """
+    known: int | Problem | None = getattr(request.state, "chirp_user", _UNSEEN)
+    if known is _UNSEEN:
+        try:
+            token = bearer_token(request)
+            known = None if token is None else verify_access_token(token)
+        except Problem as exc:
+            known = exc
+        request.state.chirp_user = known
+    if isinstance(known, Problem):
+        raise known
+    return known

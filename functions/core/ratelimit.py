@@ -33,22 +33,28 @@ class Budget:
     per_second: float
 
 
-# KEYS: bucket. ARGV: burst, per second, now (s), cost (0 = only look).
-# Returns {allowed (1/0), seconds until a token is there}.
+# KEYS: buckets. ARGV: now (s), then burst, per second, cost (0 = only look) per bucket.
+# All or nothing: returns {1, '0', 0}, or {0, seconds until a token is there, bucket index}.
 _TAKE = """
-local burst, rate, now, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]),
-                               tonumber(ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-if tokens < math.max(cost, 1) then
-  return {0, tostring((math.max(cost, 1) - tokens) / rate)}
+local now, n = tonumber(ARGV[1]), #KEYS
+local tokens = {}
+for i = 1, n do
+  local burst, rate = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+  local cost = tonumber(ARGV[3 * i + 1])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local elapsed = math.max(0, now - (tonumber(state[2]) or now))
+  local t = math.min(burst, (tonumber(state[1]) or burst) + elapsed * rate)
+  if t < math.max(cost, 1) then
+    return {0, tostring((math.max(cost, 1) - t) / rate), i - 1}
+  end
+  tokens[i] = t - cost
 end
-tokens = tokens - cost
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return {1, '0'}
+for i = 1, n do
+  local burst, rate = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
+  redis.call('HSET', KEYS[i], 'tokens', tostring(tokens[i]), 'at', tostring(now))
+  redis.call('EXPIRE', KEYS[i], math.ceil(burst / rate) + 1)
+end
+return {1, '0', 0}
 """
 
 
@@ -76,23 +82,31 @@ def client_address(request: Request) -> str:
 
 async def take(budget_name: str, subject: str, cost: int = 1) -> None:
     """Spend `cost` tokens of a budget (0: only check one is left); 429 when there are none."""
+    await take_all([(budget_name, subject, cost)])
+
+
+async def take_all(wanted: list[tuple[str, str, int]]) -> None:
+    """Spend from several budgets in one Redis call, all or none of them."""
     if not settings().rate_limits:
         return
-    budget = budgets()[budget_name]
+    table = budgets()
+    args: list[str | int | float] = [f"{time.time():.3f}"]
+    for name, _, cost in wanted:
+        args += [table[name].burst, table[name].per_second, cost]
     try:
         script = cache.client().register_script(_TAKE)
-        allowed, wait = await script(
-            keys=[key("rl", budget_name, subject)],
-            args=[budget.burst, budget.per_second, f"{time.time():.3f}", cost],
+        allowed, wait, refused = await script(
+            keys=[key("rl", name, subject) for name, subject, _ in wanted], args=args
         )
     except (RedisError, OSError) as exc:
         log.warning("rate limiter unavailable, letting the request through: %s", exc)
         return
     if not int(allowed):
         retry_after = max(1, math.ceil(float(wait)))
+        name = wanted[int(refused)][0]
         raise Problem(
             429,
-            f"too many requests ({budget_name.replace('-', ' per ')}); retry in {retry_after} s",
+            f"too many requests ({name.replace('-', ' per ')}); retry in {retry_after} s",
             headers={"Retry-After": str(retry_after)},
         )
 
@@ -100,6 +114,7 @@ async def take(budget_name: str, subject: str, cost: int = 1) -> None:
 async def check_request(request: Request, user: int | None) -> None:
     """The read or write budgets of one request, by user when known and by address always."""
     kind = "read" if request.method in ("GET", "HEAD", "OPTIONS") else "write"
-    await take(f"{kind}-ip", client_address(request))
+    wanted = [(f"{kind}-ip", client_address(request), 1)]
     if user is not None:
-        await take(f"{kind}-user", str(user))
+        wanted.append((f"{kind}-user", str(user), 1))
+    await take_all(wanted)

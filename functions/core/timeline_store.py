@@ -16,9 +16,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import redis.asyncio as redis
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from functions.core import cache
 from functions.core.cache import key
@@ -181,24 +183,40 @@ class TimelineStore:
 
     async def push(self, kind: Kind, user_ids: Iterable[int], entries: Sequence[Entry]) -> int:
         """Add entries to each user's timeline that exists; returns how many took them."""
-        members = [e.member() for e in entries]
-        pushed = 0
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for uid in user_ids:
-                await self._push(
-                    keys=[timeline_key(kind, uid), meta_key(kind, uid)],
-                    args=[self.cap, *members],
-                    client=pipe,
-                )
-            for took in await pipe.execute():
-                pushed += int(took)
-        return pushed
+        return await self._push_to([(kind, uid) for uid in user_ids], entries)
 
     async def push_own(self, entry: Entry) -> int:
         """Into the actor's own user and home timelines: what a writer reads back at once."""
-        return await self.push("user", [entry.actor_id], [entry]) + await self.push(
-            "home", [entry.actor_id], [entry]
-        )
+        return await self._push_to([("user", entry.actor_id), ("home", entry.actor_id)], [entry])
+
+    async def _push_to(self, timelines: list[tuple[Kind, int]], entries: Sequence[Entry]) -> int:
+        members = [e.member() for e in entries]
+        calls = [
+            ([timeline_key(kind, uid), meta_key(kind, uid)], [self.cap, *members])
+            for kind, uid in timelines
+        ]
+        return sum(int(took) for took in await self._evalsha_pipeline(self._push, calls))
+
+    async def _evalsha_pipeline(
+        self, script: AsyncScript, calls: list[tuple[list[str], list[Any]]]
+    ) -> list[Any]:
+        """Many calls of one script in one round trip.
+
+        redis-py checks (SCRIPT EXISTS) every script of a pipeline on each execute, an extra
+        round trip per write; this sends EVALSHA alone and loads the script only when Redis
+        says it has none (after a restart or SCRIPT FLUSH).
+        """
+        for attempt in range(2):
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for keys, args in calls:
+                        pipe.evalsha(script.sha, len(keys), *keys, *args)
+                    return list(await pipe.execute())
+            except NoScriptError:
+                if attempt:
+                    raise
+                await self.redis.script_load(script.script)
+        raise AssertionError("unreachable")
 
     async def remove_own(self, entry: Entry) -> None:
         await self.remove("user", [entry.actor_id], [entry])

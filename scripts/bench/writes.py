@@ -9,13 +9,14 @@ the tweet back for the response, and pushes it to the author's own timeline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
+from events import relay
 from functions.core import db
 from functions.core.asgi import function_app
 from functions.core.auth import issue_access_token
 from functions.core.config import settings
-from functions.local.events import EventPlane
 from scripts.bench import common
 from scripts.bench.benchenv import BENCH_ENV
 from scripts.bench.common import closed_loop, table
@@ -65,14 +66,20 @@ async def run(seconds: float, concurrency: int) -> tuple[list[dict[str, object]]
             authors[i % len(authors)], f"bench write {i} #bench",
         )  # fmt: skip
 
-    plane = EventPlane()  # the relay publishes the events as they are written
-    await plane.start()
+    # The relay publishes the events as they are written (their delivery, fanout included,
+    # is another process's work in a deployment, and bench:timeline's subject).
+    cfg = settings()
+    relaying = asyncio.create_task(
+        relay.run(db.pool, lambda: relay.exchange_sink(cfg.rabbitmq_url, cfg.broker_namespace))
+    )
     try:
         r_bare = await closed_loop("bare INSERT INTO tweets (asyncpg)", bare, concurrency, seconds)
         r_compose = await closed_loop("POST /tweets, ASGI app called directly", compose,
                                       concurrency, seconds)  # fmt: skip
     finally:
-        await plane.stop()
+        relaying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relaying
     pending = await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
     rows = [r.row(r_bare, "vs bare INSERT") for r in (r_bare, r_compose)]
     rows[1]["note"] = f"{pending} events not yet relayed when the run ended"
