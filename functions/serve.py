@@ -25,10 +25,7 @@ from pathlib import Path
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
-from functions.local.gateway import Gateway, build_gateway
 from functions.local.manifests import REPO_ROOT
-from functions.local.service_env import service_env
-from functions.local.tls import ensure_dev_certificates
 
 
 def _ipv6_loopback() -> bool:
@@ -49,6 +46,8 @@ def hypercorn_config(host: str, port: int, tls_dir: Path | None) -> Config:
         hosts = ["127.0.0.1"]
     config.bind = [f"{h}:{port}" for h in hosts]
     if tls_dir is not None:
+        from functions.local.tls import ensure_dev_certificates
+
         certs = ensure_dev_certificates(tls_dir)
         config.certfile = str(certs.cert_chain)
         config.keyfile = str(certs.key)
@@ -79,11 +78,23 @@ def main() -> None:
     for noisy in ("quic", "httpx"):  # an INFO line per QUIC handshake / event delivery
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    for name, value in service_env([args.function] if args.function else None).items():
-        os.environ.setdefault(name, value)
+    if "K_SERVICE" not in os.environ:  # Knative sets K_SERVICE, and the env from the Service
+        from functions.local.service_env import service_env
+
+        for name, value in service_env([args.function] if args.function else None).items():
+            os.environ.setdefault(name, value)
     tls_dir = None if args.plain else args.tls_dir
     config = hypercorn_config(args.host, args.port, tls_dir)
-    app = Gateway.single(args.function) if args.function else build_gateway(with_events=True)
+    # A function's container loads only that function: no gateway, no event plane.
+    if args.function:
+        from functions.core.asgi import standalone
+
+        app, names = standalone(args.function), [args.function]
+    else:
+        from functions.local.gateway import build_gateway
+
+        gateway = build_gateway(with_events=True)
+        app, names = gateway, sorted(gateway.apps)
     scheme = "https" if tls_dir else "http"
     print(f"chirp is serving on {scheme}://{args.host}:{args.port}", flush=True)
     if tls_dir:
@@ -97,14 +108,14 @@ def main() -> None:
             f"https://{args.host}:{args.port}/health",
             flush=True,
         )
-    print("  functions: " + ", ".join(sorted(app.apps)) + "   (Ctrl-C stops)", flush=True)
+    print("  functions: " + ", ".join(names) + "   (Ctrl-C stops)", flush=True)
 
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve(app, config, shutdown_trigger=stop.wait)
 
     asyncio.run(run())
     print("chirp stopped", flush=True)

@@ -62,3 +62,26 @@ def _framework_app(module: Any, name: str) -> ASGIApp:
         source_module=module,
         spec=module.__spec__,
     )
+
+
+def standalone(name: str) -> ASGIApp:
+    """One function as its container serves it: the app, closing its stores on shutdown."""
+    app = function_app(name)
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                from functions.core import cache, db
+
+                await db.close()
+                await cache.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return serve

@@ -80,13 +80,6 @@ class Gateway:
         # The gateway's own liveness at /health; a lone function answers /health itself.
         self.own_health = own_health
 
-    @classmethod
-    def single(cls, name: str) -> Gateway:
-        """Every path to one function, as a function's own container serves it."""
-        return cls(
-            [PathRoute("PathPrefix", "/", name)], {name: function_app(name)}, own_health=False
-        )
-
     def backend_for(self, path: str) -> str | None:
         return next((r.backend for r in self.routes if r.matches(path)), None)
 

@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# libyaml's safe loader when PyYAML has it: ten times faster, and this runs at every start.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def manifest_dir(name: str) -> Path:
@@ -21,7 +23,7 @@ def manifest_dir(name: str) -> Path:
 def documents(folder: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every YAML document below `folder`, with the file it came from, in a stable order."""
     for path in sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")]):
-        for doc in yaml.safe_load_all(path.read_text("utf-8")):
+        for doc in yaml.load_all(path.read_text("utf-8"), Loader=_LOADER):
             if isinstance(doc, dict):
                 yield path, doc
 

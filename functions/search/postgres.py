@@ -14,6 +14,7 @@ from functions.search.query import TweetQuery
 
 _TSV = "to_tsvector('english', t.text)"
 _EPOCH_MS = 1_735_689_600_000  # chirp_next_id()'s epoch: ids sort by time
+RANKED = 1000  # matches ranked by relevance: the newest this many
 
 
 class PostgresSearch:
@@ -30,11 +31,6 @@ class PostgresSearch:
             args.append(value)
             return f"${len(args)}"
 
-        order = "t.id DESC"
-        if query.text:
-            q = arg(query.text)
-            where.append(f"{_TSV} @@ websearch_to_tsquery('english', {q})")
-            order = f"ts_rank_cd({_TSV}, websearch_to_tsquery('english', {q})) DESC, t.id DESC"
         if query.hashtags:
             where.append(f"t.hashtags @> {arg(query.hashtags)}::text[]")
         if query.authors:
@@ -42,9 +38,23 @@ class PostgresSearch:
             where.append(
                 f"t.author_id IN (SELECT id FROM users WHERE lower(username) = ANY ({authors}))"
             )
+        if not query.text:  # no words to rank by: newest first
+            sql = (
+                f"SELECT t.id FROM tweets t WHERE {' AND '.join(where)} "
+                f"ORDER BY t.id DESC OFFSET {arg(offset)} LIMIT {arg(limit)}"
+            )
+            return [r[0] for r in await self.pool.fetch(sql, *args)]
+        # Relevance among the newest RANKED matches: a word in a million tweets would
+        # otherwise rank all of them for every page (a second per query at 1M tweets).
+        q = arg(query.text)
+        where.append(f"{_TSV} @@ websearch_to_tsquery('english', {q})")
+        window = arg(max(RANKED, offset + limit))
         sql = (
-            f"SELECT t.id FROM tweets t WHERE {' AND '.join(where)} "
-            f"ORDER BY {order} OFFSET {arg(offset)} LIMIT {arg(limit)}"
+            f"WITH hits AS (SELECT t.id, t.text FROM tweets t WHERE {' AND '.join(where)} "
+            f"ORDER BY t.id DESC LIMIT {window}) "
+            f"SELECT id FROM hits t ORDER BY ts_rank_cd({_TSV}, "
+            f"websearch_to_tsquery('english', {q})) DESC, id DESC "
+            f"OFFSET {arg(offset)} LIMIT {arg(limit)}"
         )
         return [r[0] for r in await self.pool.fetch(sql, *args)]
 

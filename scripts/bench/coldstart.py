@@ -70,11 +70,11 @@ def imports(name: str, env: dict[str, str]) -> tuple[float, list[str]]:
         env=env, cwd=ROOT, capture_output=True, text=True, check=True,
     ).stderr  # fmt: skip
     total, heavy = 0.0, []
-    for _self, cumulative_us, indent, module in _IMPORT.findall(out):
+    for _self, cumulative_us, _indent, module in _IMPORT.findall(out):
         if module == f"functions.{name}.main":
             total = int(cumulative_us) / 1e6
         top = module.split(".")[0]
-        if len(indent) <= 3 and top in HEAVY and top not in heavy:
+        if top in HEAVY and top not in heavy:
             heavy.append(top)
     return total, heavy
 

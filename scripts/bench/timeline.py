@@ -298,6 +298,7 @@ async def _delivery_delays(
     pool: asyncpg.Pool, redis: aioredis.Redis, fan: dict[str, int]
 ) -> list[Row]:
     plane = EventPlane()
+    await _purge([t.queue for t in plane.triggers])
     await plane.start()
     try:
         transport = httpx.ASGITransport(app=build_gateway())
@@ -305,6 +306,23 @@ async def _delivery_delays(
             return [await _delivery(client, pool, redis, fan[n], n) for n in ("fan1k", "fan10k")]
     finally:
         await plane.stop()
+
+
+async def _purge(queues: list[str]) -> None:
+    """Drop events earlier benchmarks left in the bench namespace's queues (bench:writes
+    publishes without consuming), so delivery is measured from an empty broker."""
+    import aio_pika
+
+    connection = await aio_pika.connect(settings().rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in queues:
+            try:
+                queue = await channel.declare_queue(name, durable=True, passive=True)
+            except aio_pika.exceptions.ChannelClosed:
+                channel = await connection.channel()  # not declared yet: nothing to drop
+                continue
+            await queue.purge()
 
 
 async def _delivery(
