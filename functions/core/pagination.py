@@ -51,7 +51,9 @@ def decode_offset(cursor: str) -> int:
     return _decode(_OFFSET, cursor, MAX_OFFSET)
 
 
-class PageQuery(BaseModel):
+class _Paged(BaseModel):
+    """`limit` and `cursor` query parameters; a subclass says how its cursors decode."""
+
     model_config = ConfigDict(extra="ignore")
 
     limit: int = Field(default=20, ge=1, le=100)
@@ -60,9 +62,19 @@ class PageQuery(BaseModel):
     @field_validator("cursor")
     @classmethod
     def _valid_cursor(cls, value: str | None) -> str | None:
-        if value is not None and value != "":
-            decode_cursor(value)
+        if value:
+            cls.decode(value)
         return value or None
+
+    @classmethod
+    def decode(cls, cursor: str) -> int:
+        raise NotImplementedError
+
+
+class PageQuery(_Paged):
+    @classmethod
+    def decode(cls, cursor: str) -> int:
+        return decode_cursor(cursor)
 
     @property
     def before(self) -> int | None:
@@ -82,18 +94,10 @@ def page_of(items: Sequence[T], keys: Sequence[int], limit: int) -> Page[T]:
     return Page[T](data=list(items), next_cursor=None)
 
 
-class RankedPageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = None
-
-    @field_validator("cursor")
+class RankedPageQuery(_Paged):
     @classmethod
-    def _valid_cursor(cls, value: str | None) -> str | None:
-        if value:
-            decode_offset(value)
-        return value or None
+    def decode(cls, cursor: str) -> int:
+        return decode_offset(cursor)
 
     @property
     def offset(self) -> int:
