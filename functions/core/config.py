@@ -131,12 +131,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         active_window_s=_int(env, "TIMELINE_ACTIVE_SECONDS", 7 * 24 * 3600),
         # Token buckets per client address and per user (functions/core/ratelimit.py).
         rate_limits=env.get("RATE_LIMITS", "on").lower() not in {"0", "off", "false", "no"},
-        rate_read_burst=_int(env, "RATE_LIMIT_READ_BURST", 2000),
-        rate_read_per_s=_float(env, "RATE_LIMIT_READ_PER_SECOND", 200.0),
-        rate_write_burst=_int(env, "RATE_LIMIT_WRITE_BURST", 300),
-        rate_write_per_s=_float(env, "RATE_LIMIT_WRITE_PER_SECOND", 10.0),
-        rate_login_burst=_int(env, "RATE_LIMIT_LOGIN_BURST", 300),
-        rate_login_per_s=_float(env, "RATE_LIMIT_LOGIN_PER_SECOND", 5.0),
+        rate_read_burst=_int(env, "RATE_LIMIT_READ_BURST", 5000),
+        rate_read_per_s=_float(env, "RATE_LIMIT_READ_PER_SECOND", 500.0),
+        rate_write_burst=_int(env, "RATE_LIMIT_WRITE_BURST", 1000),
+        rate_write_per_s=_float(env, "RATE_LIMIT_WRITE_PER_SECOND", 20.0),
+        rate_login_burst=_int(env, "RATE_LIMIT_LOGIN_BURST", 1000),
+        rate_login_per_s=_float(env, "RATE_LIMIT_LOGIN_PER_SECOND", 20.0),
         # Failed logins per account before 429; one more is allowed every 300/N seconds.
         rate_login_failures=_int(env, "LOGIN_MAX_FAILURES", 5),
         trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", 0),
