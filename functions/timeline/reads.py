@@ -59,13 +59,18 @@ class Timelines:
             return await _page(self._pg_home(viewer), self._hydrate_pg(viewer), page)
 
     async def user(self, user_id: int, viewer: int | None, page: PageQuery) -> bytes:
-        if not await self.pool.fetchval("SELECT true FROM users WHERE id = $1", user_id):
-            raise not_found(f"user {user_id} does not exist")
         try:
             source = await self._user_source(user_id, _first_read(page))
             return await _page(source, self._hydrate_cached(viewer), page)
         except (RedisError, OSError):
+            await self._require_user(user_id)
             return await _page(self._pg_user(user_id), self._hydrate_pg(viewer), page)
+
+    async def _require_user(self, user_id: int) -> None:
+        """Asked only when a timeline is built (or Redis is down): a built one proves the user
+        exists, so a cached read costs no database round trip."""
+        if not await self.pool.fetchval("SELECT true FROM users WHERE id = $1", user_id):
+            raise not_found(f"user {user_id} does not exist")
 
     # --- entry sources ------------------------------------------------------------------
 
@@ -156,6 +161,7 @@ class Timelines:
         return pulled
 
     async def _build_user(self, user_id: int) -> None:
+        await self._require_user(user_id)  # before any key is written for it
         token = await self.store.begin_build("user", user_id)
         async with self.pool.acquire() as conn:
             entries = await user_entries(conn, user_id, None, self.store.cap)
